@@ -1,0 +1,103 @@
+// The applications benchmark-tracer knows, with the programs each needs and
+// the Debian packages that bring them. doctor and --list read this.
+
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findExecutable } from '../util/executables.js';
+
+export interface ProgramRequirement {
+  /** Executable names; the first one found on PATH (or /usr/sbin) counts. */
+  names: string[];
+  debianPackage: string;
+  role: 'server' | 'client' | 'benchmark';
+  /** Directories off PATH where Debian installs it; `*` matches one version directory. */
+  extraDirs?: string[];
+}
+
+export interface ApplicationEntry {
+  name: string;
+  description: string;
+  programs: ProgramRequirement[];
+}
+
+export const APPLICATIONS: ApplicationEntry[] = [
+  {
+    name: 'redis',
+    description: 'Redis in-memory store; redis-cli smoke test, redis-benchmark load',
+    programs: [
+      { names: ['redis-server'], debianPackage: 'redis-server', role: 'server' },
+      { names: ['redis-cli'], debianPackage: 'redis-tools', role: 'client' },
+      { names: ['redis-benchmark'], debianPackage: 'redis-tools', role: 'benchmark' },
+    ],
+  },
+  {
+    name: 'apache',
+    description: 'Apache HTTP server; GET of a page and a static file, ab load',
+    programs: [
+      { names: ['apache2'], debianPackage: 'apache2', role: 'server' },
+      { names: ['ab'], debianPackage: 'apache2-utils', role: 'benchmark' },
+    ],
+  },
+  {
+    name: 'nginx',
+    description: 'Nginx HTTP server; GET of a page and a static file, wrk or ab load',
+    programs: [
+      { names: ['nginx'], debianPackage: 'nginx', role: 'server' },
+      { names: ['wrk', 'ab'], debianPackage: 'wrk', role: 'benchmark' },
+    ],
+  },
+  {
+    name: 'mysql',
+    description: 'MariaDB/MySQL server; SQL smoke test, mysqlslap load',
+    programs: [
+      { names: ['mariadbd', 'mysqld'], debianPackage: 'mariadb-server', role: 'server' },
+      { names: ['mariadb', 'mysql'], debianPackage: 'mariadb-client', role: 'client' },
+      { names: ['mariadb-slap', 'mysqlslap'], debianPackage: 'mariadb-client', role: 'benchmark' },
+    ],
+  },
+  {
+    name: 'postgresql',
+    description: 'PostgreSQL server; SQL smoke test, pgbench load',
+    programs: [
+      { names: ['postgres'], debianPackage: 'postgresql', role: 'server', extraDirs: ['/usr/lib/postgresql/*/bin'] },
+      { names: ['psql'], debianPackage: 'postgresql-client', role: 'client' },
+      { names: ['pgbench'], debianPackage: 'postgresql-contrib', role: 'benchmark', extraDirs: ['/usr/lib/postgresql/*/bin'] },
+    ],
+  },
+  {
+    name: 'docker',
+    description: 'Docker engine (own dockerd); container lifecycle from a local image',
+    programs: [
+      { names: ['dockerd'], debianPackage: 'docker.io', role: 'server' },
+      { names: ['docker'], debianPackage: 'docker.io', role: 'client' },
+      { names: ['busybox'], debianPackage: 'busybox-static', role: 'benchmark' },
+    ],
+  },
+];
+
+function expandDir(pattern: string): string[] {
+  const star = pattern.indexOf('*');
+  if (star < 0) return [pattern];
+  const parent = pattern.slice(0, star);
+  const rest = pattern.slice(star + 1);
+  try {
+    return readdirSync(parent)
+      .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))
+      .map((entry) => join(parent, entry) + rest);
+  } catch {
+    return [];
+  }
+}
+
+/** The path of the first of the program's names that is installed, or null. */
+export function findProgram(program: ProgramRequirement): string | null {
+  for (const name of program.names) {
+    const onPath = findExecutable(name);
+    if (onPath) return onPath;
+    for (const dir of (program.extraDirs ?? []).flatMap(expandDir)) {
+      const found = findExecutable(join(dir, name));
+      if (found) return found;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,62 @@
+// The contract between a run and a kernel tracer. A session calls, in order:
+// prepare -> start -> follow/statedump (as processes appear) -> stop ->
+// writeTrace; cleanup() may come at any point, also from a signal handler,
+// so it is synchronous and idempotent.
+
+import type { Tracepoint } from './event-set.js';
+
+export type BackendName = 'ftrace' | 'lttng';
+
+export interface BackendOptions {
+  events: Tracepoint[];
+  /** Record every process but the tracer's own, instead of the followed tree. */
+  systemWide: boolean;
+  /** Expected length of the run in seconds, when known: sizes the buffers. */
+  durationSeconds: number | null;
+  /** Where the backend may keep what it records until writeTrace. */
+  workDir: string;
+}
+
+export interface LiveCounters {
+  events: number;
+  bytes: number;
+  lost: number;
+}
+
+export interface TraceWriteResult {
+  eventsTotal: number;
+  eventCounts: Record<string, number>;
+  lostPerCpu: Record<string, number>;
+  bytesWritten: number;
+  firstTimestampNs: string | null;
+  lastTimestampNs: string | null;
+}
+
+export interface TraceEnvironment {
+  hostname: string;
+  kernelRelease: string;
+  kernelVersion: string;
+  tracerName: string;
+  tracerVersion: string;
+}
+
+export interface RecordingBackend {
+  readonly name: BackendName;
+  /** Facts about the recording for metadata.json (buffer sizes, instance name, clock...). */
+  readonly details: Record<string, unknown>;
+  prepare(): Promise<void>;
+  start(): void;
+  /** Adds a process and, from then on, every child it forks to the traced set. */
+  follow(pid: number): void;
+  /** Records the current state of these processes (all of them when null), as LTTng's statedump. */
+  statedump(pids: number[] | null): void;
+  counters(): LiveCounters;
+  stop(): Promise<void>;
+  /** Writes the CTF trace into kernelDir. */
+  writeTrace(
+    kernelDir: string,
+    env: TraceEnvironment,
+    onProgress?: (p: { events: number; bytes: number }) => void,
+  ): Promise<TraceWriteResult>;
+  cleanup(): void;
+}

@@ -1,0 +1,67 @@
+// The on-disk hand-off between recording (tracefs, root, during the run) and
+// conversion (pure file work, after the run). Recording does no decoding, so
+// the run itself stays cheap; conversion needs no root and no live kernel,
+// so it is tested on fixtures.
+//
+// A capture directory holds:
+//   capture.json   CaptureManifest (below)
+//   cpu<N>.pages   the pages read from per_cpu/cpu<N>/trace_pipe_raw, each
+//                  preceded by a PAGE_RECORD_HEADER_SIZE-byte record header:
+//                    u32 LE  page size in bytes (the sub-buffer size)
+//                    u32 LE  reserved, 0
+//                    u64 LE  events lost on this CPU so far (cumulative,
+//                            from per_cpu/cpu<N>/stats at read time)
+
+export const CAPTURE_MANIFEST = 'capture.json';
+export const PAGE_RECORD_HEADER_SIZE = 16;
+
+export function pagesFileName(cpu: number): string {
+  return `cpu${cpu}.pages`;
+}
+
+/** One enabled tracepoint: its ftrace id and the kernel's own format text. */
+export interface CapturedEventFormat {
+  id: number;
+  system: string;
+  name: string;
+  /** The whole text of events/<system>/<name>/format. */
+  format: string;
+}
+
+/** One task as /proc showed it when the trace started. */
+export interface StatedumpTask {
+  tid: number;
+  pid: number;
+  ppid: number;
+  name: string;
+}
+
+/** One open file descriptor as /proc/<pid>/fd showed it. */
+export interface StatedumpFd {
+  pid: number;
+  fd: number;
+  path: string;
+}
+
+export interface Statedump {
+  /** CLOCK_MONOTONIC in ns (decimal string: it can pass 2^53) when the dump was taken. */
+  timestampNs: string;
+  tasks: StatedumpTask[];
+  fds: StatedumpFd[];
+}
+
+export interface CaptureManifest {
+  version: 1;
+  cpus: number[];
+  /** The kernel's events/header_page and events/header_event texts. */
+  headerPage: string;
+  headerEvent: string;
+  events: CapturedEventFormat[];
+  /** trace_clock used (always "mono"). */
+  clock: string;
+  /** CLOCK_REALTIME - CLOCK_MONOTONIC in ns at trace start (decimal string). */
+  realtimeOffsetNs: string;
+  statedump: Statedump;
+  /** Events lost per CPU at the end of the run, from per_cpu/cpu<N>/stats. */
+  lostAtEnd: Record<string, number>;
+}

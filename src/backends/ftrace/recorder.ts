@@ -1,0 +1,301 @@
+// The tracefs backend: records in a private instance, copies raw ring-buffer
+// pages to the capture directory while the run goes on, and converts them to
+// CTF only after the run, so the traced workload competes with nothing but a
+// page copy every DRAIN_INTERVAL_MS.
+
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackendOptions, LiveCounters, RecordingBackend, TraceEnvironment, TraceWriteResult } from '../backend.js';
+import { BOOKKEEPING_EVENTS, tracepointId, type Tracepoint } from '../event-set.js';
+import {
+  CAPTURE_MANIFEST,
+  PAGE_RECORD_HEADER_SIZE,
+  pagesFileName,
+  type CaptureManifest,
+  type CapturedEventFormat,
+  type Statedump,
+} from './capture-files.js';
+import { convertCaptureToCtf } from './convert.js';
+import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
+import { allPids, memAvailableBytes, openFiles, tasksOf } from '../../util/procfs.js';
+import { monotonicNs, realtimeOffsetNs } from '../../util/clock.js';
+
+const DRAIN_INTERVAL_MS = 200;
+const WRITE_BATCH_BYTES = 1 << 20;
+const MiB = 1024 * 1024;
+
+/**
+ * Per-CPU ring-buffer size. The buffer only has to absorb what arrives between
+ * two drains and while the drainer waits for a core, but a longer run makes a
+ * long stall likelier; never more than an eighth of free memory in all.
+ */
+export function perCpuBufferBytes(durationSeconds: number | null, cpuCount: number, memAvailable: number): number {
+  const wanted = durationSeconds === null ? 256 * MiB : Math.min(512 * MiB, 64 * MiB + durationSeconds * 4 * MiB);
+  const ceiling = Math.floor(memAvailable / 8 / Math.max(1, cpuCount));
+  return Math.max(4 * MiB, Math.min(wanted, ceiling));
+}
+
+interface CpuDrain {
+  cpu: number;
+  pipeFd: number;
+  outFd: number;
+  batch: Buffer;
+  batchUsed: number;
+  lostSoFar: number;
+}
+
+export class FtraceBackend implements RecordingBackend {
+  readonly name = 'ftrace' as const;
+  readonly details: Record<string, unknown> = {};
+  private instance: TracefsInstance | null = null;
+  private readonly captureDir: string;
+  private drains: CpuDrain[] = [];
+  private drainTimer: NodeJS.Timeout | null = null;
+  private pageSize = 4096;
+  private formats: CapturedEventFormat[] = [];
+  private followed: number[] = [];
+  private started = false;
+  private bytesWritten = 0;
+  private statedumpTaken: Statedump | null = null;
+  private offsetNs = 0n;
+  private manifestWritten = false;
+
+  constructor(private readonly options: BackendOptions) {
+    this.captureDir = join(options.workDir, 'ftrace-capture');
+  }
+
+  async prepare(): Promise<void> {
+    const tracefs = ensureTracefs();
+    const stale = removeStaleInstances(tracefs);
+    // The libuv thread pool starts on first use: start it now, so that every
+    // thread of ours exists before we list them for set_event_notrace_pid.
+    await stat('/');
+    const instance = (this.instance = TracefsInstance.create(tracefs));
+    instance.write('tracing_on', '0');
+    instance.write('trace_clock', 'mono');
+    instance.write('options/overwrite', '0');
+    instance.write('options/event-fork', this.options.systemWide ? '0' : '1');
+
+    const cpus = instance.cpus();
+    const bufferBytes = perCpuBufferBytes(this.options.durationSeconds, cpus.length, memAvailableBytes());
+    instance.write('buffer_size_kb', String(Math.floor(bufferBytes / 1024)));
+    try {
+      this.pageSize = Number(instance.read('buffer_subbuf_size_kb').trim()) * 1024;
+    } catch {
+      this.pageSize = 4096; // Kernels before 6.8 have fixed one-page sub-buffers.
+    }
+
+    const events = dedupe([...this.options.events, ...BOOKKEEPING_EVENTS.map(parseTracepoint)]);
+    this.formats = events.map((event) => {
+      const dir = join(tracefs, 'events', event.system, event.name);
+      return {
+        id: Number(readFileSync(join(dir, 'id'), 'utf8')),
+        system: event.system,
+        name: event.name,
+        format: readFileSync(join(dir, 'format'), 'utf8'),
+      };
+    });
+    enableEvents(instance, events);
+
+    if (this.options.systemWide) {
+      const ownTids = tasksOf(process.pid).map((t) => t.tid);
+      instance.write('set_event_notrace_pid', ownTids.join(' '));
+    }
+
+    mkdirSync(this.captureDir, { recursive: true });
+    this.drains = cpus.map((cpu) => ({
+      cpu,
+      pipeFd: openSync(instance.path(`per_cpu/cpu${cpu}/trace_pipe_raw`), constants.O_RDONLY | constants.O_NONBLOCK),
+      outFd: openSync(join(this.captureDir, pagesFileName(cpu)), 'w'),
+      batch: Buffer.alloc(WRITE_BATCH_BYTES),
+      batchUsed: 0,
+      lostSoFar: 0,
+    }));
+
+    Object.assign(this.details, {
+      instance: instance.name,
+      tracefs,
+      trace_clock: 'mono',
+      buffer_mode: 'discard',
+      buffer_size_per_cpu_bytes: bufferBytes,
+      sub_buffer_bytes: this.pageSize,
+      stale_instances_removed: stale,
+      scope_filter: this.options.systemWide ? 'set_event_notrace_pid (tracer excluded)' : 'set_event_pid + event-fork',
+    });
+  }
+
+  follow(pid: number): void {
+    if (this.options.systemWide) return;
+    this.followed.push(pid);
+    // Appending keeps pids the kernel already added through event-fork.
+    this.requireInstance().write('set_event_pid', `${pid}\n`);
+  }
+
+  start(): void {
+    const instance = this.requireInstance();
+    if (!this.options.systemWide && this.followed.length === 0) {
+      // An empty set_event_pid means no filter: never start in that state.
+      throw new Error('internal: tree scope started before any process was followed');
+    }
+    this.offsetNs = realtimeOffsetNs();
+    this.details.realtime_offset_ns = this.offsetNs.toString();
+    instance.write('tracing_on', '1');
+    this.started = true;
+    this.drainTimer = setInterval(() => this.drainAll(), DRAIN_INTERVAL_MS);
+  }
+
+  statedump(pids: number[] | null): void {
+    const timestampNs = monotonicNs();
+    const tasks = (pids ?? allPids()).flatMap((pid) => tasksOf(pid));
+    const fds = [...new Set(tasks.map((t) => t.pid))].flatMap((pid) =>
+      openFiles(pid).map((f) => ({ pid, fd: f.fd, path: f.path })),
+    );
+    this.statedumpTaken = { timestampNs: timestampNs.toString(), tasks, fds };
+  }
+
+  counters(): LiveCounters {
+    const instance = this.instance;
+    if (!instance || !this.started) return { events: 0, bytes: this.bytesWritten, lost: 0 };
+    let events = 0;
+    let lost = 0;
+    for (const { cpu } of this.drains) {
+      try {
+        events += instance.recordedEvents(cpu);
+        lost += instance.lostEvents(cpu);
+      } catch {
+        // The instance is going away.
+      }
+    }
+    return { events, bytes: this.bytesWritten, lost };
+  }
+
+  async stop(): Promise<void> {
+    const instance = this.requireInstance();
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = null;
+    instance.write('tracing_on', '0');
+    this.drainAll();
+    const lostAtEnd: Record<string, number> = {};
+    for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.lostEvents(drain.cpu);
+    this.closeDrains();
+    this.writeManifest(instance, lostAtEnd);
+    instance.remove();
+  }
+
+  async writeTrace(
+    kernelDir: string,
+    env: TraceEnvironment,
+    onProgress?: (p: { events: number; bytes: number }) => void,
+  ): Promise<TraceWriteResult> {
+    if (!this.manifestWritten) throw new Error('internal: writeTrace before stop');
+    const result = await convertCaptureToCtf({ captureDir: this.captureDir, outDir: kernelDir, env, onProgress });
+    rmSync(this.captureDir, { recursive: true, force: true });
+    return result;
+  }
+
+  cleanup(): void {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = null;
+    this.closeDrains();
+    this.instance?.remove();
+  }
+
+  private requireInstance(): TracefsInstance {
+    if (!this.instance) throw new Error('internal: tracefs backend used before prepare');
+    return this.instance;
+  }
+
+  private drainAll(): void {
+    const instance = this.instance;
+    if (!instance) return;
+    for (const drain of this.drains) {
+      if (drain.pipeFd < 0) continue;
+      drain.lostSoFar = instance.lostEvents(drain.cpu);
+      this.drainCpu(drain);
+    }
+  }
+
+  private drainCpu(drain: CpuDrain): void {
+    const recordSize = PAGE_RECORD_HEADER_SIZE + this.pageSize;
+    for (;;) {
+      if (drain.batchUsed + recordSize > drain.batch.length) this.flush(drain);
+      const at = drain.batchUsed;
+      let read: number;
+      try {
+        read = readSync(drain.pipeFd, drain.batch, at + PAGE_RECORD_HEADER_SIZE, this.pageSize, null);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EINTR') break;
+        throw error;
+      }
+      if (read <= 0) break;
+      drain.batch.writeUInt32LE(read, at);
+      drain.batch.writeUInt32LE(0, at + 4);
+      drain.batch.writeBigUInt64LE(BigInt(drain.lostSoFar), at + 8);
+      drain.batchUsed += PAGE_RECORD_HEADER_SIZE + read;
+    }
+    this.flush(drain);
+  }
+
+  private flush(drain: CpuDrain): void {
+    let done = 0;
+    while (done < drain.batchUsed) done += writeSync(drain.outFd, drain.batch, done, drain.batchUsed - done);
+    this.bytesWritten += drain.batchUsed;
+    drain.batchUsed = 0;
+  }
+
+  private closeDrains(): void {
+    for (const drain of this.drains) {
+      if (drain.pipeFd >= 0) closeSync(drain.pipeFd);
+      if (drain.outFd >= 0) {
+        if (drain.batchUsed > 0) this.flush(drain);
+        closeSync(drain.outFd);
+      }
+      drain.pipeFd = -1;
+      drain.outFd = -1;
+    }
+  }
+
+  private writeManifest(instance: TracefsInstance, lostAtEnd: Record<string, number>): void {
+    const events = join(instance.tracefs, 'events');
+    const manifest: CaptureManifest = {
+      version: 1,
+      cpus: this.drains.map((d) => d.cpu),
+      headerPage: readFileSync(join(events, 'header_page'), 'utf8'),
+      headerEvent: readFileSync(join(events, 'header_event'), 'utf8'),
+      events: this.formats,
+      clock: 'mono',
+      realtimeOffsetNs: this.offsetNs.toString(),
+      statedump: this.statedumpTaken ?? { timestampNs: monotonicNs().toString(), tasks: [], fds: [] },
+      lostAtEnd,
+    };
+    writeFileSync(join(this.captureDir, CAPTURE_MANIFEST), JSON.stringify(manifest));
+    this.manifestWritten = true;
+  }
+}
+
+function parseTracepoint(id: string): Tracepoint {
+  const [system, name] = id.split(':');
+  return { system: system!, name: name! };
+}
+
+function dedupe(events: Tracepoint[]): Tracepoint[] {
+  return [...new Map(events.map((e) => [tracepointId(e), e])).values()];
+}
+
+/** Turns on whole subsystems with one write where the set holds all of them. */
+function enableEvents(instance: TracefsInstance, events: Tracepoint[]): void {
+  const bySystem = new Map<string, string[]>();
+  for (const e of events) bySystem.set(e.system, [...(bySystem.get(e.system) ?? []), e.name]);
+  const available = readFileSync(join(instance.tracefs, 'available_events'), 'utf8').split('\n');
+  const countBySystem = new Map<string, number>();
+  for (const line of available) {
+    const system = line.split(':')[0];
+    if (system) countBySystem.set(system, (countBySystem.get(system) ?? 0) + 1);
+  }
+  for (const [system, names] of bySystem) {
+    if (names.length === countBySystem.get(system)) instance.write(`events/${system}/enable`, '1');
+    else for (const name of names) instance.write(`events/${system}/${name}/enable`, '1');
+  }
+}

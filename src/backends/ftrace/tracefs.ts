@@ -1,0 +1,162 @@
+// Control of the kernel's tracefs: finding or mounting it, and the
+// per-run instances we record in. Everything here writes only under
+// instances/<our name>; the top-level buffer and other tools' instances are
+// never touched.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, errorMessage } from '../../util/errors.js';
+import { isAlive } from '../../util/procfs.js';
+
+export const TRACEFS_PATHS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+export const INSTANCE_PREFIX = 'benchmark-tracer-';
+
+export interface TracefsStatus {
+  mountedAt: string | null;
+  /** Why it is not usable, or null. */
+  problem: string | null;
+}
+
+function isMountedTracefs(dir: string): boolean {
+  return existsSync(join(dir, 'instances')) && existsSync(join(dir, 'available_events'));
+}
+
+export function findTracefs(): string | null {
+  return TRACEFS_PATHS.find(isMountedTracefs) ?? null;
+}
+
+/** Finds tracefs, mounting it at /sys/kernel/tracing when it is not mounted. */
+export function ensureTracefs(): string {
+  const found = findTracefs();
+  if (found) return found;
+  const target = TRACEFS_PATHS[0]!;
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new UserError(
+      `cannot mount tracefs at ${target}: ${stderr || errorMessage(error)} (needs root and CONFIG_TRACING)`,
+      1,
+    );
+  }
+  if (!isMountedTracefs(target)) throw new UserError(`tracefs mounted at ${target} but has no instances/ directory`, 1);
+  return target;
+}
+
+/** Instance names carry the owner's pid: benchmark-tracer-<pid>-<random>. */
+export function instanceOwner(name: string): number | null {
+  const match = /^benchmark-tracer-(\d+)-[0-9a-z]+$/.exec(name);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Removes instances left by runs that were killed (their owner pid is gone or
+ * is no longer a benchmark-tracer). Returns the names removed.
+ */
+export function removeStaleInstances(tracefs: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(join(tracefs, 'instances'))) {
+    const owner = instanceOwner(name);
+    if (owner === null || owner === process.pid) continue;
+    if (isAlive(owner) && readCmdline(owner).includes('benchmark-tracer')) continue;
+    try {
+      rmdirSync(join(tracefs, 'instances', name));
+      removed.push(name);
+    } catch {
+      // Busy (a live reader we could not identify): leave it.
+    }
+  }
+  return removed;
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** One tracefs instance: its own ring buffers, event switches and pid filters. */
+export class TracefsInstance {
+  private removed = false;
+
+  private constructor(
+    readonly tracefs: string,
+    readonly name: string,
+    readonly dir: string,
+  ) {}
+
+  static create(tracefs: string): TracefsInstance {
+    const name = `${INSTANCE_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const dir = join(tracefs, 'instances', name);
+    mkdirSync(dir);
+    return new TracefsInstance(tracefs, name, dir);
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  write(file: string, value: string): void {
+    try {
+      writeFileSync(this.path(file), value);
+    } catch (error) {
+      throw new Error(`cannot write "${value.trim()}" to ${this.path(file)}: ${errorMessage(error)}`);
+    }
+  }
+
+  read(file: string): string {
+    return readFileSync(this.path(file), 'utf8');
+  }
+
+  /** The CPUs that have a ring buffer in this instance. */
+  cpus(): number[] {
+    return readdirSync(this.path('per_cpu'))
+      .map((entry) => /^cpu(\d+)$/.exec(entry))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  /** Events lost on one CPU so far: dropped (discard mode) plus overrun (overwrite mode). */
+  lostEvents(cpu: number): number {
+    const stats = this.read(`per_cpu/cpu${cpu}/stats`);
+    return statValue(stats, 'dropped events') + statValue(stats, 'overrun');
+  }
+
+  /** Events written on one CPU so far: still in the buffer plus already read. */
+  recordedEvents(cpu: number): number {
+    const stats = this.read(`per_cpu/cpu${cpu}/stats`);
+    return statValue(stats, 'entries') + statValue(stats, 'read events');
+  }
+
+  /** Stops recording and removes the instance; safe to call more than once. */
+  remove(): void {
+    if (this.removed) return;
+    try {
+      writeFileSync(this.path('tracing_on'), '0');
+    } catch {
+      // Removing is what matters.
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(this.dir);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        // EBUSY while a reader still holds a trace_pipe_raw open: retry briefly.
+        if (code !== 'EBUSY' || attempt >= 50) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+    }
+    this.removed = true;
+  }
+}
+
+export function statValue(stats: string, key: string): number {
+  const match = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(stats);
+  return match ? Number(match[1]) : 0;
+}

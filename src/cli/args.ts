@@ -1,0 +1,134 @@
+// Command-line parsing: turns argv into one typed command, or a UserError.
+
+import { parseArgs } from 'node:util';
+import { APPLICATIONS } from '../apps/catalog.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
+import { UserError } from '../util/errors.js';
+import { closeMatches } from '../util/suggest.js';
+
+export interface RecordOptions {
+  custom: string | null;
+  application: string | null;
+  workload: string | null;
+  traceWorkload: boolean;
+  readyCommand: string | null;
+  readyTimeoutSeconds: number;
+  durationSeconds: number | null;
+  output: string;
+  events: string;
+  systemWide: boolean;
+  backend: BackendChoice;
+  quiet: boolean;
+}
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'list' }
+  | { kind: 'list-events' }
+  | { kind: 'doctor' }
+  | { kind: 'record'; options: RecordOptions };
+
+export const USAGE = `usage: benchmark-tracer [APP] [options]
+       benchmark-tracer --custom "CMD" [--duration S] [--workload "CMD"] [options]
+       benchmark-tracer doctor | --list | --list-events
+
+Records a Linux kernel trace of a command and its whole process tree, as CTF
+(kernel/), babeltrace2 text (trace_output.txt) and metadata.json.
+
+  --custom CMD         trace CMD (a shell command line) and every process it starts
+  --duration S         stop after S seconds (SIGTERM, then SIGKILL after 5 s)
+  --workload CMD       run CMD once the traced command is ready (untraced)
+  --trace-workload     trace the workload too
+  --ready-cmd CMD      readiness probe: CMD exits 0 when the traced command is ready
+                       (default: the traced tree listens on a socket)
+  --ready-timeout S    give up waiting for readiness after S seconds (default 60)
+  --events SET         default | original | all | a comma-separated list of
+                       tracepoints (sched:sched_switch, syscalls:*, syscall_entry_read)
+  --system-wide        record every process but the tracer's own
+  --backend B          auto | ftrace | lttng (default auto)
+  --output DIR         where runs go (default ./traces); alias: --project-root
+  -q, --quiet          no progress display
+  --list               the applications and event sets
+  --list-events        every tracepoint this kernel offers
+  doctor               what this machine can trace, and how to fix what is missing
+`;
+
+function parseSeconds(flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UserError(`${flag} must be a positive number of seconds, not "${value}"`);
+  return seconds;
+}
+
+export function parseCommandLine(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        list: { type: 'boolean' },
+        'list-events': { type: 'boolean' },
+        custom: { type: 'string' },
+        workload: { type: 'string' },
+        'trace-workload': { type: 'boolean' },
+        'ready-cmd': { type: 'string' },
+        'ready-timeout': { type: 'string' },
+        duration: { type: 'string' },
+        output: { type: 'string' },
+        'project-root': { type: 'string' },
+        events: { type: 'string' },
+        'system-wide': { type: 'boolean' },
+        backend: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+    });
+  } catch (error) {
+    throw new UserError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  if (values.list) return { kind: 'list' };
+  if (values['list-events']) return { kind: 'list-events' };
+  if (positionals[0] === 'doctor') return { kind: 'doctor' };
+  if (positionals.length > 1) throw new UserError(`one application at a time, got: ${positionals.join(' ')}`);
+
+  const application = positionals[0] ?? null;
+  if (application && values.custom) throw new UserError(`give either an application (${application}) or --custom, not both`);
+  if (!application && !values.custom) throw new UserError('nothing to trace: name an application or give --custom "CMD" (see --help)');
+  if (application) {
+    const known = APPLICATIONS.map((a) => a.name);
+    if (!known.includes(application)) {
+      const close = closeMatches(application, known);
+      throw new UserError(`unknown application "${application}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (known: ${known.join(', ')}, or --custom)`);
+    }
+  }
+  if (values.output && values['project-root']) throw new UserError('--output and --project-root are the same option; give one');
+
+  const backend = (values.backend ?? 'auto') as BackendChoice;
+  if (!BACKEND_CHOICES.includes(backend)) throw new UserError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not "${values.backend}"`);
+  if (values['trace-workload'] && !values.workload) throw new UserError('--trace-workload needs --workload');
+
+  return {
+    kind: 'record',
+    options: {
+      custom: values.custom ?? null,
+      application,
+      workload: values.workload ?? null,
+      traceWorkload: values['trace-workload'] ?? false,
+      readyCommand: values['ready-cmd'] ?? null,
+      readyTimeoutSeconds: parseSeconds('--ready-timeout', values['ready-timeout']) ?? 60,
+      durationSeconds: parseSeconds('--duration', values.duration),
+      output: values.output ?? values['project-root'] ?? 'traces',
+      events: values.events ?? 'default',
+      systemWide: values['system-wide'] ?? false,
+      backend,
+      quiet: values.quiet ?? false,
+    },
+  };
+}

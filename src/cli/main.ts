@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The command line: parse, call the library, print, exit. Nothing else.
+
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { APPLICATIONS, findProgram } from '../apps/catalog.js';
+import { NAMED_EVENT_SETS } from '../backends/event-set.js';
+import { ensureTracefs } from '../backends/ftrace/tracefs.js';
+import { runSession } from '../session/run.js';
+import { runEmergencyActions } from '../session/emergency.js';
+import { UserError, errorMessage } from '../util/errors.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
+import { formatDoctor, runDoctorChecks } from './doctor.js';
+import { formatBytes, TerminalReporter } from './progress.js';
+
+const EXIT_INTERRUPTED = 130;
+
+function printList(): void {
+  const lines = ['Applications:'];
+  lines.push(`  ${'custom'.padEnd(11)} any command line, with --custom "CMD" (and --workload "CMD")`);
+  for (const app of APPLICATIONS) {
+    const missing = app.programs.filter((p) => !findProgram(p)).map((p) => p.debianPackage);
+    const installed = missing.length === 0 ? 'installed' : `missing: apt-get install ${[...new Set(missing)].join(' ')}`;
+    lines.push(`  ${app.name.padEnd(11)} ${app.description} [profile not in this version yet; ${installed}]`);
+  }
+  lines.push('', 'Event sets (--events):');
+  for (const [name, set] of Object.entries(NAMED_EVENT_SETS)) lines.push(`  ${name.padEnd(11)} ${set.description}`);
+  lines.push('  a,b,c       explicit tracepoints: sched:sched_switch, syscalls:*, syscall_entry_read, irq');
+  console.log(lines.join('\n'));
+}
+
+function printEvents(): void {
+  const tracefs = ensureTracefs();
+  process.stdout.write(readFileSync(join(tracefs, 'available_events'), 'utf8'));
+}
+
+async function record(options: RecordOptions): Promise<number> {
+  if (options.application) {
+    throw new UserError(`the ${options.application} profile is not in this version yet; trace it with --custom "CMD" --workload "CMD"`);
+  }
+  const reporter = TerminalReporter.forStderr(options.quiet);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      reporter.note(`${signal}: stopping the run and keeping what was recorded (again to abort at once)`);
+      controller.abort(signal);
+      return;
+    }
+    runEmergencyActions();
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', runEmergencyActions);
+
+  try {
+    const { runDir, metadata } = await runSession(
+      {
+        application: 'custom',
+        description: `custom command: ${options.custom}`,
+        command: options.custom!,
+        workload: options.workload,
+        traceWorkload: options.traceWorkload,
+        readyCommand: options.readyCommand,
+        readyTimeoutSeconds: options.readyTimeoutSeconds,
+        durationSeconds: options.durationSeconds,
+        outputRoot: resolve(options.output),
+        eventSpec: options.events,
+        systemWide: options.systemWide,
+        backend: options.backend,
+      },
+      reporter,
+      controller.signal,
+    );
+    reporter.finish();
+    const trace = metadata.trace;
+    const summary = trace
+      ? `${trace.events_total.toLocaleString('en-US')} events, ${formatBytes(trace.bytes_written)}, ${trace.events_lost_total} lost`
+      : 'no trace written';
+    console.log(`${metadata.success ? 'trace' : 'FAILED run, trace kept'}: ${runDir} (${summary})`);
+    if (metadata.error) console.error(`${TOOL_NAME}: ${metadata.error}`);
+    if (metadata.interrupted) return EXIT_INTERRUPTED;
+    return metadata.success ? 0 : 1;
+  } finally {
+    reporter.finish();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseCommandLine(argv);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      console.log(`${TOOL_NAME} ${TOOL_VERSION}`);
+      return 0;
+    case 'list':
+      printList();
+      return 0;
+    case 'list-events':
+      printEvents();
+      return 0;
+    case 'doctor': {
+      const checks = await runDoctorChecks();
+      console.log(formatDoctor(checks));
+      const canRecord = checks.filter((c) => c.name === 'root' || c.name === 'tracefs').every((c) => c.ok);
+      return canRecord ? 0 : 1;
+    }
+    case 'record':
+      return record(command.options);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    runEmergencyActions();
+    if (error instanceof UserError) {
+      console.error(`${TOOL_NAME}: ${error.message}`);
+      process.exitCode = error.exitCode;
+    } else {
+      console.error(`${TOOL_NAME}: internal error: ${errorMessage(error)}`);
+      if (process.env.BENCHMARK_TRACER_DEBUG) console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,82 @@
+// The terminal view of a run: one status line redrawn in place (phase,
+// elapsed, events, bytes, lost) when stderr is a terminal; nothing but
+// notes and warnings otherwise.
+
+import type { LiveCounters } from '../backends/backend.js';
+import type { RunPhase, RunReporter } from '../session/run.js';
+
+const REDRAW_MS = 250;
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export class TerminalReporter implements RunReporter {
+  private readonly startedAt = Date.now();
+  private currentPhase: RunPhase | null = null;
+  private counters: (() => LiveCounters) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lineShown = false;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly live: boolean,
+  ) {}
+
+  static forStderr(quiet: boolean): TerminalReporter {
+    return new TerminalReporter(process.stderr, !quiet && process.stderr.isTTY === true);
+  }
+
+  phase(phase: RunPhase, counters?: () => LiveCounters): void {
+    this.currentPhase = phase;
+    this.counters = counters ?? null;
+    if (!this.live) return;
+    this.timer ??= setInterval(() => this.redraw(), REDRAW_MS);
+    this.redraw();
+  }
+
+  note(message: string): void {
+    this.printLine(message);
+  }
+
+  warn(message: string): void {
+    this.printLine(`warning: ${message}`);
+  }
+
+  finish(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.clearLine();
+  }
+
+  private printLine(message: string): void {
+    this.clearLine();
+    this.stream.write(`${message}\n`);
+    if (this.live) this.redraw();
+  }
+
+  private clearLine(): void {
+    if (this.lineShown) this.stream.write('\r\x1b[2K');
+    this.lineShown = false;
+  }
+
+  private redraw(): void {
+    if (!this.currentPhase) return;
+    const elapsed = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    let line = `[${this.currentPhase}] ${elapsed}s`;
+    const c = this.counters?.();
+    if (c) {
+      line += `  ${c.events.toLocaleString('en-US')} events  ${formatBytes(c.bytes)}`;
+      if (c.lost > 0) line += `  ${c.lost.toLocaleString('en-US')} LOST`;
+    }
+    this.stream.write(`\r\x1b[2K${line.slice(0, (this.stream.columns || 100) - 1)}`);
+    this.lineShown = true;
+  }
+}

@@ -1,0 +1,59 @@
+// metadata.json: every field of the original utility, then what a reader of
+// the trace needs to trust it. Written on every exit path, failures included.
+
+import { writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CommandRecord {
+  command: string;
+  return_code: number | null;
+  signal: string | null;
+  traced: boolean;
+}
+
+export interface RunMetadata {
+  // The original utility's fields.
+  application: string;
+  session_name: string;
+  timestamp: string;
+  command: string;
+  description: string;
+  trace_duration: number | null;
+  start_time: string;
+  end_time: string | null;
+  setup_commands: string[];
+  test_commands: string[];
+  success: boolean;
+  execution_time: number | null;
+  return_code: number | null;
+  error: string | null;
+
+  // What a reader of the trace needs.
+  interrupted: string | null;
+  tool: { name: string; version: string };
+  host: { hostname: string; kernel_release: string; kernel_version: string; cpu_count: number };
+  backend: { name: string; reason: string; details: Record<string, unknown> } | null;
+  clock: { name: string; description: string; realtime_offset_ns: string | null };
+  events: { spec: string; tracepoints: string[]; skipped_not_in_kernel: string[] } | null;
+  scope: { mode: 'process-tree' | 'system-wide'; root_pids: number[] };
+  commands: CommandRecord[];
+  trace: {
+    kernel_dir: string;
+    events_total: number;
+    event_counts: Record<string, number>;
+    events_lost_per_cpu: Record<string, number>;
+    events_lost_total: number;
+    bytes_written: number;
+    first_timestamp_ns: string | null;
+    last_timestamp_ns: string | null;
+  } | null;
+  text: { file: string | null; produced_by: string | null; note: string | null };
+  warnings: string[];
+}
+
+export function writeMetadata(runDir: string, metadata: RunMetadata): void {
+  const path = join(runDir, 'metadata.json');
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(metadata, null, 2)}\n`);
+  renameSync(temporary, path);
+}

@@ -1,0 +1,102 @@
+// The traced command. It is started held at a gate (a shell blocked reading
+// fd 3) so that its pid can be handed to the tracer before it runs a single
+// instruction of the real command; then released. It leads its own process
+// group, so it can be stopped, with everything it started, by group.
+
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { descendantsOf, isAlive } from '../util/procfs.js';
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const GATE_SCRIPT = 'read -r _ <&3 || exit 126; exec /bin/sh -c "$0" 3<&-';
+
+export class GatedProcess {
+  readonly exited: Promise<ExitStatus>;
+  private status: ExitStatus | null = null;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.status = { code, signal };
+        resolve(this.status);
+      });
+    });
+  }
+
+  static spawn(command: string, options: { cwd?: string; env?: NodeJS.ProcessEnv; stdio?: 'inherit' | 'ignore' } = {}): Promise<GatedProcess> {
+    const out = options.stdio ?? 'inherit';
+    const stdio: StdioOptions = ['ignore', out, out, 'pipe'];
+    const child = spawn('/bin/sh', ['-c', GATE_SCRIPT, command], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio,
+      detached: true,
+    });
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve(new GatedProcess(child, child.pid!)));
+    });
+  }
+
+  get hasExited(): boolean {
+    return this.status !== null;
+  }
+
+  release(): void {
+    const gate = this.child.stdio[3] as NodeJS.WritableStream | null;
+    gate?.end('go\n');
+  }
+
+  /** Every live process of the group and of the tree under the leader. */
+  livePids(): number[] {
+    return [...new Set([this.pid, ...descendantsOf(this.pid)])].filter(isAlive);
+  }
+
+  /**
+   * SIGTERM to the group and the tree, SIGKILL to what is left after the grace
+   * period. Only processes this run started: the group we created and its
+   * descendants.
+   */
+  async terminate(graceMs: number): Promise<ExitStatus> {
+    if (this.status && this.livePids().length === 0) return this.status;
+    this.signalAll('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      if (this.status && this.livePids().length === 0) return this.status;
+      await sleep(50);
+    }
+    this.signalAll('SIGKILL');
+    return this.exited;
+  }
+
+  /** Synchronous last resort for exit handlers. */
+  killNow(): void {
+    this.signalAll('SIGKILL');
+  }
+
+  private signalAll(signal: NodeJS.Signals): void {
+    const tree = this.status ? [] : descendantsOf(this.pid);
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // The group is empty.
+    }
+    for (const pid of tree) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,95 @@
+// Small, tolerant readers of /proc: a process can exit between two reads,
+// so every reader returns what it could read and never throws for that.
+
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+export interface ProcTask {
+  tid: number;
+  pid: number;
+  ppid: number;
+  name: string;
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function numericEntries(dir: string): number[] {
+  try {
+    return readdirSync(dir).filter((e) => /^\d+$/.test(e)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function allPids(): number[] {
+  return numericEntries('/proc');
+}
+
+/** Parent pid and name from /proc/<pid>/stat (the name may hold spaces and parentheses). */
+export function readStat(pid: number, tid = pid): { ppid: number; name: string; state: string } | null {
+  const stat = readText(`/proc/${pid}/task/${tid}/stat`);
+  if (!stat) return null;
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  const rest = stat.slice(close + 2).split(' ');
+  return { name: stat.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]) };
+}
+
+export function tasksOf(pid: number): ProcTask[] {
+  const tasks: ProcTask[] = [];
+  const ppid = readStat(pid)?.ppid ?? 0;
+  for (const tid of numericEntries(`/proc/${pid}/task`)) {
+    const stat = readStat(pid, tid);
+    if (stat) tasks.push({ tid, pid, ppid, name: stat.name });
+  }
+  return tasks;
+}
+
+/** Every process under root (root excluded), found by walking parent links. */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const pid of allPids()) {
+    const stat = readStat(pid);
+    if (!stat) continue;
+    children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
+  }
+  const found: number[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    found.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+export function openFiles(pid: number): Array<{ fd: number; path: string }> {
+  const files: Array<{ fd: number; path: string }> = [];
+  for (const fd of numericEntries(`/proc/${pid}/fd`)) {
+    try {
+      files.push({ fd, path: readlinkSync(`/proc/${pid}/fd/${fd}`) });
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return files;
+}
+
+export function memAvailableBytes(): number {
+  const match = /^MemAvailable:\s+(\d+) kB/m.exec(readText('/proc/meminfo') ?? '');
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,176 @@
+// End to end, as root, against the real kernel: the CLI records through
+// tracefs, and babeltrace2 (the reference reader) reads what it wrote.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
+
+const TRACEFS = '/sys/kernel/tracing';
+
+function ourInstances(): string[] {
+  return existsSync(join(TRACEFS, 'instances'))
+    ? readdirSync(join(TRACEFS, 'instances')).filter((n) => n.startsWith('benchmark-tracer-'))
+    : [];
+}
+
+function isRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
+}
+
+/** strace's own count of each syscall of a command (strace -f -c). */
+function straceCounts(command: string): Map<string, number> {
+  requireTool('strace', 'strace');
+  const dir = mkdtempSync(join(tmpdir(), 'bt-strace-'));
+  const out = join(dir, 'counts.txt');
+  const result = spawnSync('strace', ['-f', '-c', '-o', out, ...command.split(' ')], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    // % time, seconds, usecs/call, calls, [errors], syscall
+    if (cols.length >= 5 && /^\d+$/.test(cols[3]!)) counts.set(cols[cols.length - 1]!, Number(cols[3]));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return counts;
+}
+
+function countWhere(events: TextEvent[], name: string, procname: string): number {
+  return events.filter((e) => e.name === name && e.procname === procname).length;
+}
+
+test('dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
+  isRoot();
+  const command = 'dd if=/dev/zero of=/dev/null bs=4096 count=20000';
+  const expected = straceCounts(command);
+  const output = tempOutputDir();
+  const result = await runCli(['--custom', command, '--output', output]);
+  assert.equal(result.code, 0, result.stderr);
+  const { dir, metadata } = onlyRun(output);
+  assert.equal(metadata.success, true);
+  assert.equal(metadata.return_code, 0);
+  assert.equal(metadata.trace?.events_lost_total, 0);
+
+  const text = babeltraceEvents(join(dir, 'kernel'));
+  assert.equal(text.code, 0);
+  assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
+  assert.equal(text.lines, metadata.trace?.events_total, 'babeltrace2 printed as many events as metadata.json reports');
+
+  assert.equal(countWhere(text.events, 'syscall_entry_read', 'dd'), expected.get('read'));
+  assert.equal(countWhere(text.events, 'syscall_entry_write', 'dd'), expected.get('write'));
+  assert.ok((expected.get('read') ?? 0) >= 20000);
+
+  // Every syscall entry of dd is closed by its exit on the same thread, but
+  // the exits that never return.
+  const open = new Map<number, string>();
+  for (const e of text.events.filter((x) => x.procname === 'dd')) {
+    const entry = /^syscall_entry_(.+)$/.exec(e.name);
+    const exit = /^syscall_exit_(.+)$/.exec(e.name);
+    if (entry) {
+      assert.equal(open.get(e.tid), undefined, `entry ${e.name} while ${open.get(e.tid)} is open`);
+      open.set(e.tid, entry[1]!);
+    } else if (exit && open.has(e.tid)) {
+      assert.equal(exit[1], open.get(e.tid));
+      open.delete(e.tid);
+    }
+  }
+  assert.deepEqual([...open.values()].filter((s) => s !== 'exit_group' && s !== 'exit'), []);
+
+  // trace_output.txt is babeltrace2's own text of kernel/.
+  const saved = readFileSync(join(dir, 'trace_output.txt'), 'utf8').split('\n').filter(Boolean);
+  assert.equal(saved.length, text.lines);
+  assert.equal(readlinkSync(join(output, 'latest')), dir.split('/').pop());
+  rmSync(output, { recursive: true, force: true });
+});
+
+test('children forked and exec-ed later are traced; an unrelated busy process is not', async () => {
+  isRoot();
+  const unrelated = spawn('/bin/sh', ['-c', 'while :; do cat /proc/self/stat >/dev/null; done'], { stdio: 'ignore' });
+  try {
+    const output = tempOutputDir();
+    const result = await runCli(['--custom', "sh -c 'for i in 1 2 3; do ls / >/dev/null; done'", '--output', output]);
+    assert.equal(result.code, 0, result.stderr);
+    const { dir, metadata } = onlyRun(output);
+    const text = babeltraceEvents(join(dir, 'kernel'));
+    assert.equal(text.stderr, '');
+
+    const lsThreads = new Set(text.events.filter((e) => e.procname === 'ls' && e.name.startsWith('syscall_')).map((e) => e.tid));
+    assert.equal(lsThreads.size, 3, 'three ls children, each with its syscalls');
+    assert.equal(text.events.filter((e) => e.name === 'sched_process_exec' && e.payload.includes('/ls"')).length, 3);
+
+    const root = metadata.scope.root_pids[0]!;
+    const traced = new Set([root]);
+    for (const e of text.events) {
+      const fork = /child_tid = (\d+)/.exec(e.payload);
+      if (e.name === 'sched_process_fork' && fork && traced.has(e.tid)) traced.add(Number(fork[1]));
+    }
+    for (const e of text.events.filter((x) => x.name.startsWith('syscall_'))) {
+      assert.ok(traced.has(e.tid), `syscall event of an untraced thread ${e.tid} (${e.procname}): ${e.name}`);
+      assert.notEqual(e.pid, unrelated.pid);
+    }
+    rmSync(output, { recursive: true, force: true });
+  } finally {
+    unrelated.kill('SIGKILL');
+  }
+});
+
+test('system-wide: other processes are recorded, the tracer itself never', async () => {
+  isRoot();
+  const output = tempOutputDir();
+  const child = spawn(process.execPath, [CLI, '--system-wide', '--custom', 'sleep 1', '--events', 'syscalls:*,sched:sched_switch', '--output', output], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.equal(code, 0, stderr);
+  const { dir } = onlyRun(output);
+  const text = babeltraceEvents(join(dir, 'kernel'));
+  assert.equal(text.stderr, '');
+  assert.ok(text.events.some((e) => e.procname === 'sleep'), 'the command is recorded');
+  assert.equal(text.events.filter((e) => e.pid === child.pid).length, 0, 'no event of the tracer process');
+  rmSync(output, { recursive: true, force: true });
+});
+
+test('Ctrl-C mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept', async () => {
+  isRoot();
+  const output = tempOutputDir();
+  const before = new Set(ourInstances());
+  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const deadline = Date.now() + 20_000;
+  while (!ourInstances().some((n) => n.startsWith(`benchmark-tracer-${child.pid}-`) && !before.has(n))) {
+    assert.ok(Date.now() < deadline, 'the run never created its tracefs instance');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.deepEqual(ourInstances().filter((n) => n.startsWith(`benchmark-tracer-${child.pid}-`)), []);
+  const { dir, metadata } = onlyRun(output);
+  assert.equal(metadata.interrupted, 'SIGINT');
+  assert.equal(metadata.success, false);
+  const sleeper = metadata.scope.root_pids[0]!;
+  assert.equal(existsSync(`/proc/${sleeper}`), false, 'the traced command is gone');
+  assert.ok(existsSync(join(dir, 'kernel', 'metadata')), 'what was recorded is kept');
+  assert.equal(babeltraceEvents(join(dir, 'kernel')).code, 0);
+  rmSync(output, { recursive: true, force: true });
+});
+
+test('a stale instance of a killed run is removed by the next run', async () => {
+  isRoot();
+  // An owner pid that cannot be alive: above pid_max.
+  const stale = join(TRACEFS, 'instances', 'benchmark-tracer-99999999-stale1');
+  spawnSync('mkdir', [stale]);
+  assert.ok(existsSync(stale));
+  const output = tempOutputDir();
+  const result = await runCli(['--custom', 'true', '--output', output, '--events', 'sched:sched_switch']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(existsSync(stale), false);
+  rmSync(output, { recursive: true, force: true });
+});

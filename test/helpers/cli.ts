@@ -1,0 +1,84 @@
+// Helpers for end-to-end tests: run the built CLI, read what it wrote.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunMetadata } from '../../src/session/metadata.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function tempOutputDir(): string {
+  return mkdtempSync(join(tmpdir(), 'bt-test-'));
+}
+
+/** The single run directory a CLI call created under root. */
+export function onlyRun(root: string): { dir: string; metadata: RunMetadata } {
+  const runs = readdirSync(root).filter((e) => e !== 'latest' && !e.startsWith('.'));
+  if (runs.length !== 1) throw new Error(`expected one run in ${root}, found: ${runs.join(', ')}`);
+  const dir = join(root, runs[0]!);
+  return { dir, metadata: JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as RunMetadata };
+}
+
+export function requireTool(name: string, debianPackage: string): string {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  if (!found) throw new Error(`${name} is required by this test and is missing: apt-get install ${debianPackage}`);
+  return found;
+}
+
+export interface TextEvent {
+  name: string;
+  cpu: number;
+  pid: number;
+  tid: number;
+  procname: string;
+  payload: string;
+}
+
+const LINE = /^\[[^\]]+\] \(\+[^)]+\) \S+ ([^:]+): \{ cpu_id = (\d+) \}, \{ (.*?) \}(?:, \{ (.*) \})?$/;
+
+/** Runs babeltrace2 on a trace directory; returns its exit code, stderr and parsed events. */
+export function babeltraceEvents(traceDir: string): { code: number | null; stderr: string; lines: number; events: TextEvent[] } {
+  requireTool('babeltrace2', 'babeltrace2');
+  if (!existsSync(traceDir)) throw new Error(`no trace at ${traceDir}`);
+  const result = spawnSync('babeltrace2', [traceDir], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const lines = result.stdout.split('\n').filter(Boolean);
+  const events = lines.map((line) => {
+    const m = LINE.exec(line);
+    if (!m) throw new Error(`unexpected babeltrace2 line: ${line}`);
+    const context = m[3]!;
+    return {
+      name: m[1]!,
+      cpu: Number(m[2]),
+      pid: Number(/\bpid = (-?\d+)/.exec(context)?.[1]),
+      tid: Number(/\btid = (-?\d+)/.exec(context)?.[1]),
+      procname: /procname = "([^"]*)"/.exec(context)?.[1] ?? '',
+      payload: m[4] ?? '',
+    };
+  });
+  return { code: result.status, stderr: result.stderr, lines: lines.length, events };
+}
