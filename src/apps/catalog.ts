@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '../util/executables.js';
+import { UserError } from '../util/errors.js';
 
 export interface ProgramRequirement {
   /** Executable names; the first one found on PATH (or /usr/sbin) counts. */
@@ -100,4 +101,25 @@ export function findProgram(program: ProgramRequirement): string | null {
     }
   }
   return null;
+}
+
+/**
+ * The installed path of each program an application needs, by its first
+ * name; a missing one is a one-line error naming the Debian package.
+ */
+export function requirePrograms(appName: string): Record<string, string> {
+  const entry = APPLICATIONS.find((a) => a.name === appName);
+  if (!entry) throw new Error(`internal: no catalog entry for ${appName}`);
+  const paths: Record<string, string> = {};
+  const missing: ProgramRequirement[] = [];
+  for (const program of entry.programs) {
+    const path = findProgram(program);
+    if (path) paths[program.names[0]!] = path;
+    else missing.push(program);
+  }
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((m) => m.debianPackage))].join(' ');
+    throw new UserError(`${appName} needs ${missing.map((m) => m.names.join(' or ')).join(', ')}: apt-get install ${packages}`);
+  }
+  return paths;
 }

@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import { APPLICATIONS, findProgram } from '../apps/catalog.js';
 import { NAMED_EVENT_SETS } from '../backends/event-set.js';
 import { ensureTracefs } from '../backends/ftrace/tracefs.js';
-import { runSession } from '../session/run.js';
+import { checkInstance, checkPrerequisites, runSession, type RecordingRequest } from '../session/run.js';
+import { customInstance } from '../apps/custom.js';
+import { DEFAULT_APP_DURATION_SECONDS, PROFILES } from '../apps/index.js';
 import { runEmergencyActions } from '../session/emergency.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -22,7 +24,8 @@ function printList(): void {
   for (const app of APPLICATIONS) {
     const missing = app.programs.filter((p) => !findProgram(p)).map((p) => p.debianPackage);
     const installed = missing.length === 0 ? 'installed' : `missing: apt-get install ${[...new Set(missing)].join(' ')}`;
-    lines.push(`  ${app.name.padEnd(11)} ${app.description} [profile not in this version yet; ${installed}]`);
+    const state = PROFILES[app.name] ? installed : `profile not in this version yet; ${installed}`;
+    lines.push(`  ${app.name.padEnd(11)} ${app.description} [${state}]`);
   }
   lines.push('', 'Event sets (--events):');
   for (const [name, set] of Object.entries(NAMED_EVENT_SETS)) lines.push(`  ${name.padEnd(11)} ${set.description}`);
@@ -36,9 +39,36 @@ function printEvents(): void {
 }
 
 async function record(options: RecordOptions): Promise<number> {
-  if (options.application) {
+  const profile = options.application ? PROFILES[options.application] : null;
+  if (options.application && !profile) {
     throw new UserError(`the ${options.application} profile is not in this version yet; trace it with --custom "CMD" --workload "CMD"`);
   }
+  const durationSeconds = options.durationSeconds ?? (profile ? DEFAULT_APP_DURATION_SECONDS : null);
+  const request: RecordingRequest = {
+    traceClients: options.traceWorkload,
+    durationSeconds,
+    outputRoot: resolve(options.output),
+    eventSpec: options.events,
+    systemWide: options.systemWide,
+    backend: options.backend,
+    echoBenchmark: !profile,
+  };
+  checkPrerequisites(request);
+  const instance = profile
+    ? await profile.provision({ durationSeconds })
+    : customInstance({
+        command: options.custom!,
+        workload: options.workload,
+        readyCommand: options.readyCommand,
+        readyTimeoutSeconds: options.readyTimeoutSeconds,
+      });
+  try {
+    checkInstance(instance);
+  } catch (error) {
+    instance.cleanup();
+    throw error;
+  }
+
   const reporter = TerminalReporter.forStderr(options.quiet);
   const controller = new AbortController();
   let signals = 0;
@@ -57,24 +87,7 @@ async function record(options: RecordOptions): Promise<number> {
   process.on('exit', runEmergencyActions);
 
   try {
-    const { runDir, metadata } = await runSession(
-      {
-        application: 'custom',
-        description: `custom command: ${options.custom}`,
-        command: options.custom!,
-        workload: options.workload,
-        traceWorkload: options.traceWorkload,
-        readyCommand: options.readyCommand,
-        readyTimeoutSeconds: options.readyTimeoutSeconds,
-        durationSeconds: options.durationSeconds,
-        outputRoot: resolve(options.output),
-        eventSpec: options.events,
-        systemWide: options.systemWide,
-        backend: options.backend,
-      },
-      reporter,
-      controller.signal,
-    );
+    const { runDir, metadata } = await runSession(instance, request, reporter, controller.signal);
     reporter.finish();
     const trace = metadata.trace;
     const summary = trace

@@ -5,10 +5,17 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CommandRecord {
+  label: string;
+  role: 'server' | 'smoke' | 'benchmark';
   command: string;
   return_code: number | null;
   signal: string | null;
   traced: boolean;
+  seconds: number;
+  /** Stopped by us when --duration was over, not ended by itself. */
+  stopped_at_deadline: boolean;
+  stdout_tail: string;
+  stderr_tail: string;
 }
 
 export interface RunMetadata {
@@ -32,11 +39,13 @@ export interface RunMetadata {
   interrupted: string | null;
   tool: { name: string; version: string };
   host: { hostname: string; kernel_release: string; kernel_version: string; cpu_count: number };
+  app: { version: string | null; config: Record<string, unknown> };
   backend: { name: string; reason: string; details: Record<string, unknown> } | null;
   clock: { name: string; description: string; realtime_offset_ns: string | null };
   events: { spec: string; tracepoints: string[]; skipped_not_in_kernel: string[] } | null;
-  scope: { mode: 'process-tree' | 'system-wide'; root_pids: number[] };
+  scope: { mode: 'process-tree' | 'system-wide'; root_pids: number[]; clients_traced: boolean };
   commands: CommandRecord[];
+  benchmark: { command: string; iterations: number; figures: Record<string, number> } | null;
   trace: {
     kernel_dir: string;
     events_total: number;

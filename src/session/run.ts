@@ -1,11 +1,12 @@
-// One run, start to finish: backend, traced command, workload, trace files,
-// metadata. Every step that sets something up registers its undo before it
-// can fail, and the finally block undoes them all; metadata.json is written
-// whatever happened.
+// One run, start to finish: backend, traced server, client steps, trace
+// files, metadata. Every step that sets something up has its undo in the
+// finally block and in the emergency list; metadata.json is written whatever
+// happened.
 
 import { readFileSync } from 'node:fs';
 import { hostname, release, version, cpus } from 'node:os';
 import { join } from 'node:path';
+import type { AppInstance, ClientStep } from '../apps/profile.js';
 import type { LiveCounters, RecordingBackend, TraceWriteResult } from '../backends/backend.js';
 import { parseAvailableEvents, resolveEventSet, tracepointId } from '../backends/event-set.js';
 import { FtraceBackend } from '../backends/ftrace/recorder.js';
@@ -14,32 +15,34 @@ import { selectBackend, type BackendChoice } from '../backends/select.js';
 import { writeTextWithBabeltrace } from '../export/babeltrace-text.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { createRunDir, ensureWritableRoot, runTimestamp, updateLatestLink } from './output-dir.js';
-import { writeMetadata, type RunMetadata } from './metadata.js';
-import { commandSucceeds, hasListeningSocket, waitFor } from './readiness.js';
-import { GatedProcess, sleep, type ExitStatus } from './target.js';
 import { checkCommandExists } from './command-check.js';
 import { onEmergency } from './emergency.js';
+import { createRunDir, ensureWritableRoot, runTimestamp, updateLatestLink } from './output-dir.js';
+import { writeMetadata, type CommandRecord, type RunMetadata } from './metadata.js';
+import { commandSucceeds, hasListeningSocket, waitFor } from './readiness.js';
+import { GatedProcess, sleep, type ExitStatus } from './target.js';
 
-export interface RunRequest {
-  application: string;
-  description: string;
-  /** The traced command (a shell command line). */
-  command: string;
-  /** A client command run once the traced command is ready. */
-  workload: string | null;
-  traceWorkload: boolean;
-  /** A shell command that succeeds once the traced command is ready; default: it listens on a socket. */
-  readyCommand: string | null;
-  readyTimeoutSeconds: number;
+export interface RecordingRequest {
+  /** Trace the client steps (smoke and benchmark) too. */
+  traceClients: boolean;
   durationSeconds: number | null;
   outputRoot: string;
   eventSpec: string;
   systemWide: boolean;
   backend: BackendChoice;
+  /** Echo the benchmark's output to our stdout. */
+  echoBenchmark: boolean;
 }
 
-export type RunPhase = 'preparing' | 'recording' | 'waiting for readiness' | 'workload' | 'stopping' | 'writing CTF' | 'writing text';
+export type RunPhase =
+  | 'preparing'
+  | 'recording'
+  | 'waiting for readiness'
+  | 'smoke test'
+  | 'benchmark'
+  | 'stopping'
+  | 'writing CTF'
+  | 'writing text';
 
 /** How the library talks to whoever runs it; the CLI prints, tests collect. */
 export interface RunReporter {
@@ -54,23 +57,38 @@ export interface RunResult {
 }
 
 const STOP_GRACE_MS = 5000;
+const OUTPUT_TAIL = 2000;
 
-export async function runSession(request: RunRequest, reporter: RunReporter, signal: AbortSignal): Promise<RunResult> {
-  if (process.getuid?.() !== 0) throw new UserError('recording a kernel trace needs root (tracefs); run it with sudo');
-  checkCommandExists(request.command);
-  if (request.workload) checkCommandExists(request.workload);
-  ensureWritableRoot(request.outputRoot);
+/** Checks that need neither root nor a run directory: bad input fails here, before anything is set up. */
+export function checkInstance(instance: AppInstance): void {
+  checkCommandExists(instance.server.command);
+  for (const step of [...instance.smoke, ...(instance.benchmark ? [instance.benchmark] : [])]) checkCommandExists(step.command);
+}
 
-  const choice = await selectBackend(request.backend);
-  reporter.note(`backend: ${choice.name} (${choice.reason})`);
-  const tracefs = ensureTracefs();
-  const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8'));
-  const { set: events, skipped } = resolveEventSet(request.eventSpec, available);
-
+export async function runSession(
+  instance: AppInstance,
+  request: RecordingRequest,
+  reporter: RunReporter,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  let runDir: string;
+  let dirName: string;
+  let choice: Awaited<ReturnType<typeof selectBackend>>;
+  let resolved: ReturnType<typeof resolveEventSet>;
   const started = new Date();
-  const { dir: runDir, dirName } = createRunDir(request.outputRoot, request.application, started);
-  const metadata = initialMetadata(request, dirName, started);
-  metadata.backend = { name: choice.name, reason: choice.reason, details: {} };
+  try {
+    choice = await selectBackend(request.backend);
+    reporter.note(`backend: ${choice.name} (${choice.reason})`);
+    const tracefs = ensureTracefs();
+    const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8'));
+    resolved = resolveEventSet(request.eventSpec, available);
+    ({ dir: runDir, dirName } = createRunDir(request.outputRoot, instance.application, started));
+  } catch (error) {
+    instance.cleanup();
+    throw error;
+  }
+  const { set: events, skipped } = resolved;
+  const metadata = initialMetadata(instance, request, dirName, started);
   metadata.events = { spec: request.eventSpec, tracepoints: events.map(tracepointId), skipped_not_in_kernel: skipped };
 
   const backend: RecordingBackend = new FtraceBackend({
@@ -79,90 +97,145 @@ export async function runSession(request: RunRequest, reporter: RunReporter, sig
     durationSeconds: request.durationSeconds,
     workDir: runDir,
   });
-  metadata.backend.details = backend.details;
-  let target: GatedProcess | null = null;
-  let workload: GatedProcess | null = null;
+  metadata.backend = { name: choice.name, reason: choice.reason, details: backend.details };
+  let server: GatedProcess | null = null;
+  let client: GatedProcess | null = null;
   let recorded = false;
   const startedAt = performance.now();
   const forgetEmergency = onEmergency(() => {
-    workload?.killNow();
-    target?.killNow();
+    client?.killNow();
+    server?.killNow();
     backend.cleanup();
+    instance.cleanup();
     metadata.interrupted ??= 'aborted at once (second signal): the raw capture is kept in ftrace-capture/, not converted';
     metadata.end_time = new Date().toISOString();
     writeMetadata(runDir, metadata);
   });
 
+  const runClient = async (step: ClientStep, role: 'smoke' | 'benchmark', until: number | null): Promise<CommandRecord> => {
+    const began = performance.now();
+    client = await GatedProcess.spawn(step.command, { output: 'capture', echo: role === 'benchmark' && request.echoBenchmark });
+    if (request.traceClients) backend.follow(client.pid);
+    client.release();
+    const ended = await Promise.race([
+      client.exited.then(() => 'exited' as const),
+      abortPromise(signal).then(() => 'interrupted' as const),
+      ...(until === null ? [] : [sleep(Math.max(0, until - Date.now())).then(() => 'deadline' as const)]),
+    ]);
+    const status = ended === 'exited' ? await client.exited : await client.terminate(STOP_GRACE_MS);
+    await client.outputSettled();
+    const record: CommandRecord = {
+      label: step.label,
+      role,
+      command: step.command,
+      return_code: status.code,
+      signal: status.signal,
+      traced: request.traceClients,
+      seconds: round((performance.now() - began) / 1000),
+      stopped_at_deadline: ended === 'deadline',
+      stdout_tail: client.stdout.slice(-OUTPUT_TAIL),
+      stderr_tail: client.stderr.slice(-OUTPUT_TAIL),
+    };
+    metadata.commands.push(record);
+    metadata.test_commands.push(step.command);
+    client = null;
+    return record;
+  };
+
   try {
     reporter.phase('preparing');
     await backend.prepare();
-    target = await GatedProcess.spawn(request.command);
-    metadata.scope.root_pids = [target.pid];
-    backend.follow(target.pid);
+    server = await GatedProcess.spawn(instance.server.command, { ...instance.server });
+    metadata.scope.root_pids = [server.pid];
+    backend.follow(server.pid);
     backend.start();
     recorded = true;
-    backend.statedump(request.systemWide ? null : [target.pid]);
-    target.release();
-    reporter.phase('recording', () => backend.counters());
+    backend.statedump(request.systemWide ? null : [server.pid]);
+    server.release();
+    const counters = () => backend.counters();
+    reporter.phase('recording', counters);
 
-    const deadline = request.durationSeconds === null ? null : Date.now() + request.durationSeconds * 1000;
-    let targetStatus: ExitStatus | null = null;
-    void target.exited.then((status) => (targetStatus = status));
+    let serverStatus: ExitStatus | null = null;
+    void server.exited.then((status) => (serverStatus = status));
+    const hasClients = instance.smoke.length > 0 || instance.benchmark !== null;
 
-    if (request.workload) {
-      reporter.phase('waiting for readiness', () => backend.counters());
-      const tree = target;
-      const ready = request.readyCommand;
+    if (hasClients) {
+      reporter.phase('waiting for readiness', counters);
+      const tree = server;
+      const ready = instance.readyCommand;
       await waitFor(
-        ready ? `ready check "${ready}"` : 'the traced command to listen on a socket',
+        ready ? `ready check "${ready}"` : 'the server to listen on a socket',
         () => (ready ? commandSucceeds(ready) : hasListeningSocket(tree.livePids())),
         {
-          timeoutMs: request.readyTimeoutSeconds * 1000,
+          timeoutMs: instance.readyTimeoutSeconds * 1000,
           signal,
-          givesUp: () => (targetStatus ? `the traced command exited (${describeExit(targetStatus)}) before it was ready` : null),
+          givesUp: () => (serverStatus ? `the server exited (${describeExit(serverStatus)}) before it was ready` : null),
         },
       );
-      reporter.phase('workload', () => backend.counters());
-      workload = await GatedProcess.spawn(request.workload);
-      if (request.traceWorkload) backend.follow(workload.pid);
-      workload.release();
-      metadata.test_commands.push(request.workload);
-    }
-
-    // The run ends when the workload (or, without one, the command) ends,
-    // when --duration is over, or on Ctrl-C / SIGTERM.
-    const ending = workload ?? target;
-    const reason = await Promise.race([
-      ending.exited.then(() => 'finished' as const),
-      ...(workload ? [target.exited.then(() => 'target exited' as const)] : []),
-      ...(deadline === null ? [] : [sleep(Math.max(0, deadline - Date.now())).then(() => 'duration' as const)]),
-      abortPromise(signal).then(() => 'interrupted' as const),
-    ]);
-    reporter.phase('stopping', () => backend.counters());
-    if (workload) {
-      const status = await workload.terminate(STOP_GRACE_MS);
-      metadata.commands.push({ command: request.workload!, return_code: status.code, signal: status.signal, traced: request.traceWorkload });
-      if (reason === 'finished' && status.code !== 0) {
-        metadata.error = `workload exited with ${describeExit(status)}`;
+      for (const step of instance.smoke) {
+        reporter.phase('smoke test', counters);
+        const record = await runClient(step, 'smoke', null);
+        if (signal.aborted) break;
+        if (record.return_code !== 0) throw new Error(`smoke test "${step.label}" failed (${describeExit(record)}): ${firstLine(record.stderr_tail || record.stdout_tail)}`);
+        if (step.expectOutput && !step.expectOutput.test(record.stdout_tail)) {
+          throw new Error(`smoke test "${step.label}" answered ${JSON.stringify(firstLine(record.stdout_tail))}, expected ${step.expectOutput}`);
+        }
       }
     }
-    if (reason === 'target exited' && !metadata.error) {
-      metadata.error = `the traced command exited (${describeExit(await target.exited)}) before the workload finished`;
+
+    // The run ends when the benchmark (or, without clients, the server) ends,
+    // when --duration is over, or on Ctrl-C / SIGTERM.
+    const deadline = request.durationSeconds === null ? null : Date.now() + request.durationSeconds * 1000;
+    const benchmark = instance.benchmark;
+    if (benchmark && !signal.aborted) {
+      reporter.phase('benchmark', counters);
+      const figures: Array<Record<string, number>> = [];
+      do {
+        const record = await runClient(benchmark, 'benchmark', deadline);
+        if (record.stopped_at_deadline || signal.aborted) break;
+        if (record.return_code !== 0) throw new Error(`benchmark failed (${describeExit(record)}): ${firstLine(record.stderr_tail || record.stdout_tail)}`);
+        figures.push(benchmark.parse(record.stdout_tail));
+        if (serverStatus) throw new Error(`the server exited (${describeExit(serverStatus)}) during the benchmark`);
+      } while (benchmark.repeatUntilDeadline && deadline !== null && Date.now() < deadline);
+      metadata.benchmark = { command: benchmark.command, iterations: figures.length, figures: averageFigures(figures) };
+    } else if (!hasClients && !signal.aborted) {
+      const reason = await Promise.race([
+        server.exited.then(() => 'exited' as const),
+        ...(deadline === null ? [] : [sleep(Math.max(0, deadline - Date.now())).then(() => 'deadline' as const)]),
+        abortPromise(signal).then(() => 'interrupted' as const),
+      ]);
+      if (reason === 'exited') {
+        const status = await server.exited;
+        if (status.code === 127) metadata.error = `command not found: ${instance.server.command}`;
+        else if (status.code !== 0) metadata.error = `the traced command exited with ${describeExit(status)}`;
+      }
     }
-    const status = await target.terminate(STOP_GRACE_MS);
+    if (hasClients && serverStatus) metadata.error ??= `the server exited (${describeExit(serverStatus)}) during the run`;
+
+    reporter.phase('stopping', counters);
+    if (instance.stopCommand && !server.hasExited) {
+      await runClient({ label: 'stop', command: instance.stopCommand }, 'smoke', Date.now() + STOP_GRACE_MS);
+    }
+    const status = await server.terminate(STOP_GRACE_MS);
     metadata.return_code = status.code;
-    metadata.commands.unshift({ command: request.command, return_code: status.code, signal: status.signal, traced: true });
-    if (reason === 'finished' && !workload) {
-      if (status.code === 127) metadata.error = `command not found: ${request.command}`;
-      else if (status.code !== 0) metadata.error = `the traced command exited with ${describeExit(status)}`;
-    }
-    if (reason === 'interrupted') metadata.interrupted = signal.reason ? String(signal.reason) : 'interrupted';
+    metadata.commands.unshift({
+      label: 'server',
+      role: 'server',
+      command: instance.server.command,
+      return_code: status.code,
+      signal: status.signal,
+      traced: true,
+      seconds: round((performance.now() - startedAt) / 1000),
+      stopped_at_deadline: false,
+      stdout_tail: server.stdout.slice(-OUTPUT_TAIL),
+      stderr_tail: server.stderr.slice(-OUTPUT_TAIL),
+    });
   } catch (error) {
-    metadata.error = errorMessage(error);
-    if (signal.aborted) metadata.interrupted = String(signal.reason ?? 'interrupted');
+    metadata.error ??= errorMessage(error);
   } finally {
-    workload?.killNow();
-    if (target && !target.hasExited) await target.terminate(STOP_GRACE_MS).catch(() => target?.killNow());
+    if (signal.aborted) metadata.interrupted = String(signal.reason ?? 'interrupted');
+    (client as GatedProcess | null)?.killNow();
+    if (server && !server.hasExited) await server.terminate(STOP_GRACE_MS).catch(() => server?.killNow());
     metadata.execution_time = round((performance.now() - startedAt) / 1000);
     metadata.end_time = new Date().toISOString();
     if (recorded) {
@@ -173,6 +246,7 @@ export async function runSession(request: RunRequest, reporter: RunReporter, sig
       }
     }
     backend.cleanup();
+    instance.cleanup();
     forgetEmergency();
   }
 
@@ -202,17 +276,23 @@ export async function runSession(request: RunRequest, reporter: RunReporter, sig
   return { runDir, metadata };
 }
 
-function initialMetadata(request: RunRequest, dirName: string, started: Date): RunMetadata {
+/** Fails with one line before anything is set up. */
+export function checkPrerequisites(request: RecordingRequest): void {
+  if (process.getuid?.() !== 0) throw new UserError('recording a kernel trace needs root (tracefs); run it with sudo');
+  ensureWritableRoot(request.outputRoot);
+}
+
+function initialMetadata(instance: AppInstance, request: RecordingRequest, dirName: string, started: Date): RunMetadata {
   return {
-    application: request.application,
+    application: instance.application,
     session_name: dirName,
     timestamp: runTimestamp(started),
-    command: request.command,
-    description: request.description,
+    command: instance.server.command,
+    description: instance.description,
     trace_duration: request.durationSeconds,
     start_time: started.toISOString(),
     end_time: null,
-    setup_commands: [],
+    setup_commands: instance.setupCommands,
     test_commands: [],
     success: false,
     execution_time: null,
@@ -221,11 +301,17 @@ function initialMetadata(request: RunRequest, dirName: string, started: Date): R
     interrupted: null,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     host: { hostname: hostname(), kernel_release: release(), kernel_version: version(), cpu_count: cpus().length },
+    app: { version: instance.version, config: instance.config },
     backend: null,
-    clock: { name: 'monotonic', description: 'CLOCK_MONOTONIC, as LTTng; offset in the CTF metadata gives wall-clock time', realtime_offset_ns: null },
+    clock: {
+      name: 'monotonic',
+      description: 'CLOCK_MONOTONIC, as LTTng; the CTF clock offset makes readers print wall-clock time',
+      realtime_offset_ns: null,
+    },
     events: null,
-    scope: { mode: request.systemWide ? 'system-wide' : 'process-tree', root_pids: [] },
+    scope: { mode: request.systemWide ? 'system-wide' : 'process-tree', root_pids: [], clients_traced: request.traceClients },
     commands: [],
+    benchmark: null,
     trace: null,
     text: { file: null, produced_by: null, note: null },
     warnings: [],
@@ -249,8 +335,24 @@ function traceSummary(written: TraceWriteResult): NonNullable<RunMetadata['trace
   };
 }
 
-function describeExit(status: ExitStatus): string {
-  return status.signal ? `signal ${status.signal}` : `code ${status.code}`;
+/** Mean of each figure over the benchmark's iterations. */
+function averageFigures(runs: Array<Record<string, number>>): Record<string, number> {
+  const sums = new Map<string, { total: number; n: number }>();
+  for (const run of runs) {
+    for (const [key, value] of Object.entries(run)) {
+      const entry = sums.get(key) ?? { total: 0, n: 0 };
+      sums.set(key, { total: entry.total + value, n: entry.n + 1 });
+    }
+  }
+  return Object.fromEntries([...sums].map(([key, { total, n }]) => [key, round(total / n)]));
+}
+
+function describeExit(status: { return_code?: number | null; code?: number | null; signal: string | null }): string {
+  return status.signal ? `signal ${status.signal}` : `code ${status.code ?? status.return_code}`;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n').find(Boolean)?.slice(0, 300) ?? '(no output)';
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

@@ -11,6 +11,7 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
+const CAPTURE_LIMIT = 1 << 20;
 const GATE_SCRIPT = 'read -r _ <&3 || exit 126; exec /bin/sh -c "$0" 3<&-';
 
 export class GatedProcess {
@@ -29,8 +30,16 @@ export class GatedProcess {
     });
   }
 
-  static spawn(command: string, options: { cwd?: string; env?: NodeJS.ProcessEnv; stdio?: 'inherit' | 'ignore' } = {}): Promise<GatedProcess> {
-    const out = options.stdio ?? 'inherit';
+  /**
+   * output: 'inherit' shares our terminal; 'capture' keeps the last
+   * CAPTURE_LIMIT bytes of stdout and stderr (and echoes stdout when asked).
+   */
+  static spawn(
+    command: string,
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; output?: 'inherit' | 'ignore' | 'capture'; echo?: boolean } = {},
+  ): Promise<GatedProcess> {
+    const output = options.output ?? 'inherit';
+    const out = output === 'capture' ? 'pipe' : output;
     const stdio: StdioOptions = ['ignore', out, out, 'pipe'];
     const child = spawn('/bin/sh', ['-c', GATE_SCRIPT, command], {
       cwd: options.cwd,
@@ -40,7 +49,43 @@ export class GatedProcess {
     });
     return new Promise((resolve, reject) => {
       child.once('error', reject);
-      child.once('spawn', () => resolve(new GatedProcess(child, child.pid!)));
+      child.once('spawn', () => {
+        const gated = new GatedProcess(child, child.pid!);
+        if (output === 'capture') gated.capture(options.echo ?? false);
+        resolve(gated);
+      });
+    });
+  }
+
+  private stdoutText = '';
+  private stderrText = '';
+
+  /** What the process printed (the last CAPTURE_LIMIT characters of each stream). */
+  get stdout(): string {
+    return this.stdoutText;
+  }
+
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  /** Waits (briefly: a daemonized grandchild may hold the pipe) for the captured output to end. */
+  async outputSettled(): Promise<void> {
+    const ended = (stream: NodeJS.ReadableStream | null) =>
+      stream && !(stream as unknown as { readableEnded: boolean }).readableEnded
+        ? new Promise<void>((resolve) => stream.once('end', () => resolve()))
+        : Promise.resolve();
+    await Promise.race([Promise.all([ended(this.child.stdout), ended(this.child.stderr)]), sleep(2000)]);
+  }
+
+  private capture(echo: boolean): void {
+    const keep = (text: string) => (text.length > CAPTURE_LIMIT ? text.slice(-CAPTURE_LIMIT) : text);
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdoutText = keep(this.stdoutText + chunk);
+      if (echo) process.stdout.write(chunk);
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrText = keep(this.stderrText + chunk);
     });
   }
 

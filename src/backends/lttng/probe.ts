@@ -1,9 +1,9 @@
 // Can LTTng trace here? Asked without side effects: no session daemon is
 // started and no module is loaded just to find out.
 
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { findExecutable } from '../../util/executables.js';
+import { runCommand } from '../../util/run-command.js';
 
 export interface Availability {
   usable: boolean;
@@ -13,13 +13,9 @@ export interface Availability {
   fix: string | null;
 }
 
-function run(file: string, args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 10_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}`.trim() });
-    });
-  });
+async function run(file: string, args: string[]): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await runCommand(file, args, 10_000);
+  return { code, output: `${stdout}${stderr}`.trim() };
 }
 
 export async function lttngKernelTracer(): Promise<Availability> {

@@ -1,0 +1,18 @@
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A private, throw-away directory for one application instance. */
+export function makeInstanceDir(app: string, owner?: { uid: number; gid: number }): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `benchmark-tracer-${app}-`));
+  if (owner) {
+    chownSync(dir, owner.uid, owner.gid);
+    chmodSync(dir, 0o700);
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Quotes a string for a POSIX shell command line. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,86 @@
+// Redis: a private redis-server (own config, dir, port, no persistence),
+// redis-cli for the smoke test, redis-benchmark SET/GET with 50 clients.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../util/ports.js';
+import { runCommand } from '../util/run-command.js';
+import { requirePrograms } from './catalog.js';
+import { makeInstanceDir, shellQuote } from './instance-dir.js';
+import type { AppProfile } from './profile.js';
+
+const CLIENTS = 50;
+const REQUESTS_PER_ITERATION = 100_000;
+
+/** redis-benchmark --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms" */
+export function parseRedisBenchmarkCsv(stdout: string): Record<string, number> {
+  const figures: Record<string, number> = {};
+  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const header = lines.find((l) => l.startsWith('"test"'));
+  if (!header) return figures;
+  const columns = header.split(',').map((c) => c.replaceAll('"', ''));
+  for (const line of lines) {
+    if (line === header) continue;
+    const cells = line.split(',').map((c) => c.replaceAll('"', ''));
+    const test = cells[0]?.toLowerCase();
+    if (!test) continue;
+    columns.slice(1).forEach((column, i) => {
+      const value = Number(cells[i + 1]);
+      if (Number.isFinite(value)) figures[`${test}_${column}`] = value;
+    });
+  }
+  return figures;
+}
+
+export const redisProfile: AppProfile = {
+  name: 'redis',
+  async provision() {
+    const programs = requirePrograms('redis');
+    const cli = programs['redis-cli']!;
+    const port = await freePort();
+    const { dir, remove } = makeInstanceDir('redis');
+    const config = join(dir, 'redis.conf');
+    writeFileSync(
+      config,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        'protected-mode yes',
+        `dir ${dir}`,
+        `pidfile ${join(dir, 'redis.pid')}`,
+        `unixsocket ${join(dir, 'redis.sock')}`,
+        `logfile ${join(dir, 'redis.log')}`,
+        'daemonize no',
+        'save ""',
+        'appendonly no',
+        '',
+      ].join('\n'),
+    );
+    const version = /v=(\S+)/.exec((await runCommand(programs['redis-server']!, ['--version'])).stdout)?.[1] ?? null;
+    const redisCli = (args: string) => `${cli} -h 127.0.0.1 -p ${port} ${args}`;
+    return {
+      application: 'redis',
+      description: 'Redis in-memory store under redis-benchmark (SET and GET, 50 clients)',
+      version,
+      config: { port, dir, config_file: config },
+      setupCommands: [],
+      server: { command: `exec ${programs['redis-server']} ${shellQuote(config)}`, output: 'capture' },
+      readyCommand: `${redisCli('ping')} | grep -q PONG`,
+      readyTimeoutSeconds: 30,
+      smoke: [
+        { label: 'PING', command: redisCli('PING') },
+        { label: 'SET', command: redisCli('SET benchmark-tracer:smoke hello') },
+        { label: 'GET', command: redisCli('GET benchmark-tracer:smoke'), expectOutput: /^hello$/m },
+        { label: 'DEL', command: redisCli('DEL benchmark-tracer:smoke') },
+      ],
+      benchmark: {
+        label: 'redis-benchmark',
+        command: `${programs['redis-benchmark']} -h 127.0.0.1 -p ${port} -t set,get -c ${CLIENTS} -n ${REQUESTS_PER_ITERATION} --csv`,
+        repeatUntilDeadline: true,
+        parse: parseRedisBenchmarkCsv,
+      },
+      stopCommand: redisCli('SHUTDOWN NOSAVE'),
+      cleanup: remove,
+    };
+  },
+};
