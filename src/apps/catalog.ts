@@ -18,13 +18,19 @@ export interface ProgramRequirement {
 export interface ApplicationEntry {
   name: string;
   description: string;
+  /** What is traced, in words for --list. */
+  server: string;
+  /** What drives it, in words for --list. */
+  workload: string;
   programs: ProgramRequirement[];
 }
 
 export const APPLICATIONS: ApplicationEntry[] = [
   {
     name: 'redis',
-    description: 'Redis in-memory store; redis-cli smoke test, redis-benchmark load',
+    description: 'Redis in-memory store',
+    server: 'redis-server with its own config, port and dir',
+    workload: 'redis-cli PING/SET/GET/DEL, then redis-benchmark SET+GET, 50 clients',
     programs: [
       { names: ['redis-server'], debianPackage: 'redis-server', role: 'server' },
       { names: ['redis-cli'], debianPackage: 'redis-tools', role: 'client' },
@@ -33,7 +39,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
   },
   {
     name: 'apache',
-    description: 'Apache HTTP server; GET of a page and a static file, ab load',
+    description: 'Apache HTTP server',
+    server: 'apache2 -DFOREGROUND with its own config and document root',
+    workload: 'GET of a page and a static file, then ab',
     programs: [
       { names: ['apache2'], debianPackage: 'apache2', role: 'server' },
       { names: ['ab'], debianPackage: 'apache2-utils', role: 'benchmark' },
@@ -41,7 +49,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
   },
   {
     name: 'nginx',
-    description: 'Nginx HTTP server; GET of a page and a static file, wrk or ab load',
+    description: 'Nginx HTTP server',
+    server: 'nginx (master + workers) with its own config and prefix',
+    workload: 'GET of a page and a static file, then wrk (or ab)',
     programs: [
       { names: ['nginx'], debianPackage: 'nginx', role: 'server' },
       { names: ['wrk', 'ab'], debianPackage: 'wrk', role: 'benchmark' },
@@ -49,7 +59,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
   },
   {
     name: 'mysql',
-    description: 'MariaDB/MySQL server; SQL smoke test, mysqlslap load',
+    description: 'MariaDB (MySQL) database server',
+    server: 'mariadbd as mysql, private datadir, socket and port',
+    workload: 'SHOW DATABASES, SELECT NOW(), a small table, then mysqlslap',
     programs: [
       { names: ['mariadbd', 'mysqld'], debianPackage: 'mariadb-server', role: 'server' },
       { names: ['mariadb', 'mysql'], debianPackage: 'mariadb-client', role: 'client' },
@@ -58,7 +70,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
   },
   {
     name: 'postgresql',
-    description: 'PostgreSQL server; SQL smoke test, pgbench load',
+    description: 'PostgreSQL database server',
+    server: 'postgres as postgres, private cluster from initdb',
+    workload: 'SELECT version(), now(), a transaction, then pgbench',
     programs: [
       { names: ['postgres'], debianPackage: 'postgresql', role: 'server', extraDirs: ['/usr/lib/postgresql/*/bin'] },
       { names: ['psql'], debianPackage: 'postgresql-client', role: 'client' },
@@ -67,7 +81,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
   },
   {
     name: 'docker',
-    description: 'Docker engine (own dockerd); container lifecycle from a local image',
+    description: 'Docker engine and containers from a local image',
+    server: 'its own dockerd (own data-root, exec-root, socket)',
+    workload: 'docker version/images/ps, then container create/start/exec/stop/rm',
     programs: [
       { names: ['dockerd'], debianPackage: 'docker.io', role: 'server' },
       { names: ['docker'], debianPackage: 'docker.io', role: 'client' },

@@ -19,14 +19,19 @@ import { formatBytes, TerminalReporter } from './progress.js';
 const EXIT_INTERRUPTED = 130;
 
 function printList(): void {
-  const lines = ['Applications:'];
-  lines.push(`  ${'custom'.padEnd(11)} any command line, with --custom "CMD" (and --workload "CMD")`);
+  const lines = ['Applications (benchmark-tracer APP [--duration S]):'];
   for (const app of APPLICATIONS) {
-    const missing = app.programs.filter((p) => !findProgram(p)).map((p) => p.debianPackage);
-    const installed = missing.length === 0 ? 'installed' : `missing: apt-get install ${[...new Set(missing)].join(' ')}`;
-    const state = PROFILES[app.name] ? installed : `profile not in this version yet; ${installed}`;
+    const missing = [...new Set(app.programs.filter((p) => !findProgram(p)).map((p) => p.debianPackage))];
+    const state = !PROFILES[app.name]
+      ? 'profile not in this version yet'
+      : missing.length === 0
+        ? 'installed'
+        : `missing: apt-get install ${missing.join(' ')}`;
     lines.push(`  ${app.name.padEnd(11)} ${app.description} [${state}]`);
+    lines.push(`  ${''.padEnd(11)} server:   ${app.server}`);
+    lines.push(`  ${''.padEnd(11)} workload: ${app.workload}`);
   }
+  lines.push(`  ${'custom'.padEnd(11)} any command line: --custom "CMD" [--workload "CMD"] [--ready-cmd "CMD"]`);
   lines.push('', 'Event sets (--events):');
   for (const [name, set] of Object.entries(NAMED_EVENT_SETS)) lines.push(`  ${name.padEnd(11)} ${set.description}`);
   lines.push('  a,b,c       explicit tracepoints: sched:sched_switch, syscalls:*, syscall_entry_read, irq');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 export interface CommandRecord {
   label: string;
-  role: 'server' | 'smoke' | 'benchmark';
+  role: 'server' | 'smoke' | 'benchmark' | 'stop';
   command: string;
   return_code: number | null;
   signal: string | null;

@@ -77,11 +77,11 @@ export async function runSession(
   let resolved: ReturnType<typeof resolveEventSet>;
   const started = new Date();
   try {
-    choice = await selectBackend(request.backend);
-    reporter.note(`backend: ${choice.name} (${choice.reason})`);
     const tracefs = ensureTracefs();
     const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8'));
     resolved = resolveEventSet(request.eventSpec, available);
+    choice = await selectBackend(request.backend);
+    reporter.note(`backend: ${choice.name} (${choice.reason})`);
     ({ dir: runDir, dirName } = createRunDir(request.outputRoot, instance.application, started));
   } catch (error) {
     instance.cleanup();
@@ -112,7 +112,7 @@ export async function runSession(
     writeMetadata(runDir, metadata);
   });
 
-  const runClient = async (step: ClientStep, role: 'smoke' | 'benchmark', until: number | null): Promise<CommandRecord> => {
+  const runClient = async (step: ClientStep, role: 'smoke' | 'benchmark' | 'stop', until: number | null): Promise<CommandRecord> => {
     const began = performance.now();
     client = await GatedProcess.spawn(step.command, { output: 'capture', echo: role === 'benchmark' && request.echoBenchmark });
     if (request.traceClients) backend.follow(client.pid);
@@ -192,9 +192,11 @@ export async function runSession(
       const figures: Array<Record<string, number>> = [];
       do {
         const record = await runClient(benchmark, 'benchmark', deadline);
+        // An iteration cut at the deadline still printed the tests it finished.
+        const parsed = benchmark.parse(record.stdout_tail);
+        if (Object.keys(parsed).length > 0) figures.push(parsed);
         if (record.stopped_at_deadline || signal.aborted) break;
         if (record.return_code !== 0) throw new Error(`benchmark failed (${describeExit(record)}): ${firstLine(record.stderr_tail || record.stdout_tail)}`);
-        figures.push(benchmark.parse(record.stdout_tail));
         if (serverStatus) throw new Error(`the server exited (${describeExit(serverStatus)}) during the benchmark`);
       } while (benchmark.repeatUntilDeadline && deadline !== null && Date.now() < deadline);
       metadata.benchmark = { command: benchmark.command, iterations: figures.length, figures: averageFigures(figures) };
@@ -214,7 +216,7 @@ export async function runSession(
 
     reporter.phase('stopping', counters);
     if (instance.stopCommand && !server.hasExited) {
-      await runClient({ label: 'stop', command: instance.stopCommand }, 'smoke', Date.now() + STOP_GRACE_MS);
+      await runClient({ label: 'stop', command: instance.stopCommand }, 'stop', Date.now() + STOP_GRACE_MS);
     }
     const status = await server.terminate(STOP_GRACE_MS);
     metadata.return_code = status.code;

@@ -1,0 +1,70 @@
+// Shared by the application end-to-end tests: run a profile through the CLI,
+// read the trace back with babeltrace2, check that nothing was left behind.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { babeltraceEvents, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
+import type { RunMetadata } from '../../src/session/metadata.js';
+
+export interface LeftoverSnapshot {
+  tmpEntries: Set<string>;
+  instances: Set<string>;
+}
+
+/** What exists before a run, so the test can tell what the run left. */
+export function snapshotLeftovers(): LeftoverSnapshot {
+  return {
+    tmpEntries: new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('benchmark-tracer-'))),
+    instances: new Set(readdirSync('/sys/kernel/tracing/instances').filter((e) => e.startsWith('benchmark-tracer-'))),
+  };
+}
+
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
+      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`);
+    } catch {
+      // Gone.
+    }
+  }
+  return found;
+}
+
+/** No temp dir, tracefs instance or process of the run remains. */
+export function assertNothingLeftBehind(before: LeftoverSnapshot, metadata: RunMetadata): void {
+  const after = snapshotLeftovers();
+  assert.deepEqual([...after.tmpEntries].filter((e) => !before.tmpEntries.has(e)), [], 'temp dirs left behind');
+  assert.deepEqual([...after.instances].filter((e) => !before.instances.has(e)), [], 'tracefs instances left behind');
+  for (const pid of metadata.scope.root_pids) {
+    assert.throws(() => process.kill(pid, 0), `the server (pid ${pid}) is still alive`);
+  }
+  const dir = metadata.app.config.dir;
+  if (typeof dir === 'string') assert.deepEqual(processesMentioning(dir), [], 'processes of the instance are still running');
+}
+
+export interface AppRun {
+  metadata: RunMetadata;
+  events: TextEvent[];
+  stderr: string;
+}
+
+/** Runs `benchmark-tracer APP --duration S`; checks it succeeded and babeltrace2 reads its trace cleanly. */
+export async function runApp(app: string, durationSeconds: number, extraArgs: string[] = []): Promise<AppRun> {
+  if (process.getuid?.() !== 0) throw new Error('application end-to-end tests must run as root');
+  const output = tempOutputDir();
+  const result = await runCli([app, '--duration', String(durationSeconds), '--output', output, ...extraArgs], { timeoutMs: 600_000 });
+  const { dir, metadata } = onlyRun(output);
+  assert.equal(result.code, 0, `${app} run failed: ${result.stderr}\n${metadata.error}`);
+  assert.equal(metadata.success, true);
+  assert.equal(metadata.application, app);
+  const text = babeltraceEvents(join(dir, 'kernel'));
+  assert.equal(text.code, 0);
+  assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
+  assert.equal(text.lines, metadata.trace?.events_total);
+  rmSync(output, { recursive: true, force: true });
+  return { metadata, events: text.events, stderr: result.stderr };
+}
