@@ -10,7 +10,7 @@ export interface ProgramRequirement {
   /** Executable names; the first one found on PATH (or /usr/sbin) counts. */
   names: string[];
   debianPackage: string;
-  role: 'server' | 'client' | 'benchmark';
+  role: 'server' | 'client' | 'benchmark' | 'tool';
   /** Directories off PATH where Debian installs it; `*` matches one version directory. */
   extraDirs?: string[];
 }
@@ -66,6 +66,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
       { names: ['mariadbd', 'mysqld'], debianPackage: 'mariadb-server', role: 'server' },
       { names: ['mariadb', 'mysql'], debianPackage: 'mariadb-client', role: 'client' },
       { names: ['mariadb-slap', 'mysqlslap'], debianPackage: 'mariadb-client', role: 'benchmark' },
+      { names: ['mariadb-install-db', 'mysql_install_db'], debianPackage: 'mariadb-server', role: 'tool' },
+      { names: ['mariadb-admin', 'mysqladmin'], debianPackage: 'mariadb-client', role: 'tool' },
+      { names: ['setpriv'], debianPackage: 'util-linux', role: 'tool' },
     ],
   },
   {
@@ -76,7 +79,11 @@ export const APPLICATIONS: ApplicationEntry[] = [
     programs: [
       { names: ['postgres'], debianPackage: 'postgresql', role: 'server', extraDirs: ['/usr/lib/postgresql/*/bin'] },
       { names: ['psql'], debianPackage: 'postgresql-client', role: 'client' },
-      { names: ['pgbench'], debianPackage: 'postgresql-contrib', role: 'benchmark', extraDirs: ['/usr/lib/postgresql/*/bin'] },
+      { names: ['pgbench'], debianPackage: 'postgresql', role: 'benchmark', extraDirs: ['/usr/lib/postgresql/*/bin'] },
+      { names: ['initdb'], debianPackage: 'postgresql', role: 'tool', extraDirs: ['/usr/lib/postgresql/*/bin'] },
+      { names: ['pg_ctl'], debianPackage: 'postgresql', role: 'tool', extraDirs: ['/usr/lib/postgresql/*/bin'] },
+      { names: ['pg_isready'], debianPackage: 'postgresql-client', role: 'tool' },
+      { names: ['setpriv'], debianPackage: 'util-linux', role: 'tool' },
     ],
   },
   {

@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onEmergency } from '../util/emergency.js';
 
 /** A private, throw-away directory for one application instance. */
 export function makeInstanceDir(app: string, owner?: { uid: number; gid: number }): { dir: string; remove: () => void } {
@@ -9,7 +10,16 @@ export function makeInstanceDir(app: string, owner?: { uid: number; gid: number 
     chownSync(dir, owner.uid, owner.gid);
     chmodSync(dir, 0o700);
   }
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  // Also on a second Ctrl-C, which exits without the normal clean-up.
+  const forget = onEmergency(remove);
+  return {
+    dir,
+    remove: () => {
+      forget();
+      remove();
+    },
+  };
 }
 
 /** Quotes a string for a POSIX shell command line. */

@@ -9,7 +9,7 @@ import { ensureTracefs } from '../backends/ftrace/tracefs.js';
 import { checkInstance, checkPrerequisites, runSession, type RecordingRequest } from '../session/run.js';
 import { customInstance } from '../apps/custom.js';
 import { DEFAULT_APP_DURATION_SECONDS, PROFILES } from '../apps/index.js';
-import { runEmergencyActions } from '../session/emergency.js';
+import { runEmergencyActions } from '../util/emergency.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
@@ -58,22 +58,6 @@ async function record(options: RecordOptions): Promise<number> {
     backend: options.backend,
     echoBenchmark: !profile,
   };
-  checkPrerequisites(request);
-  const instance = profile
-    ? await profile.provision({ durationSeconds })
-    : customInstance({
-        command: options.custom!,
-        workload: options.workload,
-        readyCommand: options.readyCommand,
-        readyTimeoutSeconds: options.readyTimeoutSeconds,
-      });
-  try {
-    checkInstance(instance);
-  } catch (error) {
-    instance.cleanup();
-    throw error;
-  }
-
   const reporter = TerminalReporter.forStderr(options.quiet);
   const controller = new AbortController();
   let signals = 0;
@@ -90,6 +74,23 @@ async function record(options: RecordOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', runEmergencyActions);
+
+  checkPrerequisites(request);
+  const instance = profile
+    ? await profile.provision({ durationSeconds })
+    : customInstance({
+        command: options.custom!,
+        workload: options.workload,
+        readyCommand: options.readyCommand,
+        readyTimeoutSeconds: options.readyTimeoutSeconds,
+      });
+  try {
+    checkInstance(instance);
+    if (controller.signal.aborted) throw new UserError(`interrupted (${controller.signal.reason}) before the run started`, EXIT_INTERRUPTED);
+  } catch (error) {
+    instance.cleanup();
+    throw error;
+  }
 
   try {
     const { runDir, metadata } = await runSession(instance, request, reporter, controller.signal);

@@ -16,7 +16,7 @@ import { writeTextWithBabeltrace } from '../export/babeltrace-text.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkCommandExists } from './command-check.js';
-import { onEmergency } from './emergency.js';
+import { onEmergency } from '../util/emergency.js';
 import { createRunDir, ensureWritableRoot, runTimestamp, updateLatestLink } from './output-dir.js';
 import { writeMetadata, type CommandRecord, type RunMetadata } from './metadata.js';
 import { commandSucceeds, hasListeningSocket, waitFor } from './readiness.js';
@@ -119,7 +119,8 @@ export async function runSession(
     client.release();
     const ended = await Promise.race([
       client.exited.then(() => 'exited' as const),
-      abortPromise(signal).then(() => 'interrupted' as const),
+      // A graceful stop is what an interrupted run needs most: let it finish.
+      ...(role === 'stop' ? [] : [abortPromise(signal).then(() => 'interrupted' as const)]),
       ...(until === null ? [] : [sleep(Math.max(0, until - Date.now())).then(() => 'deadline' as const)]),
     ]);
     const status = ended === 'exited' ? await client.exited : await client.terminate(STOP_GRACE_MS);
@@ -200,6 +201,9 @@ export async function runSession(
         if (serverStatus) throw new Error(`the server exited (${describeExit(serverStatus)}) during the benchmark`);
       } while (benchmark.repeatUntilDeadline && deadline !== null && Date.now() < deadline);
       metadata.benchmark = { command: benchmark.command, iterations: figures.length, figures: averageFigures(figures) };
+      if (figures.length === 0 && !signal.aborted && benchmark.label !== 'workload') {
+        throw new Error(`the benchmark reported no figures within ${request.durationSeconds} s; give a longer --duration`);
+      }
     } else if (!hasClients && !signal.aborted) {
       const reason = await Promise.race([
         server.exited.then(() => 'exited' as const),

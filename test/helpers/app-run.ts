@@ -2,7 +2,7 @@
 // read the trace back with babeltrace2, check that nothing was left behind.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
@@ -10,15 +10,11 @@ import type { RunMetadata } from '../../src/session/metadata.js';
 
 export interface LeftoverSnapshot {
   tmpEntries: Set<string>;
-  instances: Set<string>;
 }
 
-/** What exists before a run, so the test can tell what the run left. */
+/** What exists before a run, so the test can tell what the run left (other runs may be going on). */
 export function snapshotLeftovers(): LeftoverSnapshot {
-  return {
-    tmpEntries: new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('benchmark-tracer-'))),
-    instances: new Set(readdirSync('/sys/kernel/tracing/instances').filter((e) => e.startsWith('benchmark-tracer-'))),
-  };
+  return { tmpEntries: new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('benchmark-tracer-'))) };
 }
 
 function processesMentioning(text: string): string[] {
@@ -36,14 +32,20 @@ function processesMentioning(text: string): string[] {
 
 /** No temp dir, tracefs instance or process of the run remains. */
 export function assertNothingLeftBehind(before: LeftoverSnapshot, metadata: RunMetadata): void {
-  const after = snapshotLeftovers();
-  assert.deepEqual([...after.tmpEntries].filter((e) => !before.tmpEntries.has(e)), [], 'temp dirs left behind');
-  assert.deepEqual([...after.instances].filter((e) => !before.instances.has(e)), [], 'tracefs instances left behind');
+  const app = `benchmark-tracer-${metadata.application}-`;
+  const newDirs = readdirSync(tmpdir()).filter((e) => e.startsWith(app) && !before.tmpEntries.has(e));
+  assert.deepEqual(newDirs, [], 'temp dirs left behind');
+  const instance = metadata.backend?.details.instance;
+  assert.equal(typeof instance, 'string');
+  assert.equal(existsSync(join('/sys/kernel/tracing/instances', instance as string)), false, 'tracefs instance left behind');
   for (const pid of metadata.scope.root_pids) {
     assert.throws(() => process.kill(pid, 0), `the server (pid ${pid}) is still alive`);
   }
   const dir = metadata.app.config.dir;
-  if (typeof dir === 'string') assert.deepEqual(processesMentioning(dir), [], 'processes of the instance are still running');
+  if (typeof dir === 'string') {
+    assert.equal(existsSync(dir), false, `the instance dir ${dir} is still there`);
+    assert.deepEqual(processesMentioning(dir), [], 'processes of the instance are still running');
+  }
 }
 
 export interface AppRun {
