@@ -10,11 +10,13 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
-# Recording: tracefs control needs nothing but the kernel; mount(8) is in util-linux.
-# Text export: babeltrace2. Tests: strace (reference counts), setpriv (util-linux).
-# Benchmark and Redis example: redis-server, redis-tools. Comparisons: linux-perf.
-# doctor's LTTng checks: lttng-tools, liblttng-ust-dev (LD_PRELOAD helpers).
-packages=(babeltrace2 strace util-linux redis-server redis-tools linux-perf lttng-tools liblttng-ust-dev procps)
+# Recording needs only the kernel and mount(8)/setpriv (util-linux); text export
+# needs babeltrace2; tests compare with strace; the benchmark with strace and
+# perf trace (linux-perf); doctor checks lttng-tools and the LTTng-UST helpers.
+# Then the six applications: servers, clients and benchmark tools.
+packages=(babeltrace2 strace util-linux procps linux-perf lttng-tools liblttng-ust-dev
+  redis-server redis-tools apache2 apache2-utils nginx wrk mariadb-server mariadb-client
+  postgresql postgresql-client docker.io busybox-static)
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 18 ] || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
@@ -28,8 +30,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  # Debian may start the system's redis-server service; benchmark-tracer
-  # never uses or touches it (its instances have their own ports and dirs).
+  # benchmark-tracer starts private instances of the servers; Debian would also
+  # start their system services (apache2 and nginx then fight over port 80 and
+  # the install fails). A policy-rc.d of our own, only while apt runs, stops
+  # that; one the machine already has is left alone.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 

@@ -110,14 +110,14 @@ export function resolveEventSet(spec: string, available: Tracepoint[]): { set: T
       if (/[*?]/.test(item)) {
         const pattern = globToRegExp(item);
         const matches = available.filter((t) => pattern.test(tracepointId(t)));
-        if (matches.length === 0 && !fromNamedSet) throw unknownEvent(raw, byId.keys());
+        if (matches.length === 0 && !fromNamedSet) throw unknownEvent(raw, byId.keys(), item);
         matches.forEach(add);
         return;
       }
       const found = byId.get(item);
       if (found) add(found);
       else if (fromNamedSet) skipped.push(item);
-      else throw unknownEvent(raw, byId.keys());
+      else throw unknownEvent(raw, byId.keys(), item);
       return;
     }
     const bySystem = available.filter((t) => t.system === item);
@@ -140,8 +140,8 @@ export function resolveEventSet(spec: string, available: Tracepoint[]): { set: T
   return { set: [...chosen.values()], skipped };
 }
 
-function unknownEvent(item: string, candidates: Iterable<string>): UserError {
-  const close = closeMatches(item, candidates);
+function unknownEvent(item: string, candidates: Iterable<string>, matchOn = item): UserError {
+  const close = closeMatches(matchOn, candidates);
   const hint = close.length ? `; did you mean ${close.join(', ')}?` : '; `benchmark-tracer --list-events` lists them';
   return new UserError(`unknown event "${item}"${hint}`);
 }

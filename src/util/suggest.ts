@@ -22,7 +22,7 @@ export function closeMatches(wanted: string, candidates: Iterable<string>, limit
   for (const name of candidates) {
     const candidate = name.toLowerCase();
     const distance = editDistance(lower, candidate);
-    const contains = candidate.includes(lower) || lower.includes(candidate);
+    const contains = candidate.includes(lower);
     const threshold = Math.max(2, Math.floor(lower.length / 3));
     if (contains || distance <= threshold) scored.push({ name, score: contains ? distance / 10 : distance });
   }
