@@ -102,6 +102,8 @@ export async function runSession(
   let client: GatedProcess | null = null;
   let recorded = false;
   const startedAt = performance.now();
+  // One promise for the whole run: a listener per client step would pile up.
+  const interrupted = abortPromise(signal).then(() => 'interrupted' as const);
   const forgetEmergency = onEmergency(() => {
     client?.killNow();
     server?.killNow();
@@ -120,7 +122,7 @@ export async function runSession(
     const ended = await Promise.race([
       client.exited.then(() => 'exited' as const),
       // A graceful stop is what an interrupted run needs most: let it finish.
-      ...(role === 'stop' ? [] : [abortPromise(signal).then(() => 'interrupted' as const)]),
+      ...(role === 'stop' ? [] : [interrupted]),
       ...(until === null ? [] : [sleep(Math.max(0, until - Date.now())).then(() => 'deadline' as const)]),
     ]);
     const status = ended === 'exited' ? await client.exited : await client.terminate(STOP_GRACE_MS);
@@ -208,7 +210,7 @@ export async function runSession(
       const reason = await Promise.race([
         server.exited.then(() => 'exited' as const),
         ...(deadline === null ? [] : [sleep(Math.max(0, deadline - Date.now())).then(() => 'deadline' as const)]),
-        abortPromise(signal).then(() => 'interrupted' as const),
+        interrupted,
       ]);
       if (reason === 'exited') {
         const status = await server.exited;
