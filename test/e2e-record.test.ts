@@ -54,7 +54,7 @@ test('dd: read and write counts equal strace -f -c, every entry has its exit, ba
   assert.equal(metadata.return_code, 0);
   assert.equal(metadata.trace?.events_lost_total, 0);
 
-  const text = babeltraceEvents(join(dir, 'kernel'));
+  const text = await babeltraceEvents(join(dir, 'kernel'));
   assert.equal(text.code, 0);
   assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
   assert.equal(text.lines, metadata.trace?.events_total, 'babeltrace2 printed as many events as metadata.json reports');
@@ -94,7 +94,7 @@ test('children forked and exec-ed later are traced; an unrelated busy process is
     const result = await runCli(['--custom', "sh -c 'for i in 1 2 3; do ls / >/dev/null; done'", '--output', output]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
-    const text = babeltraceEvents(join(dir, 'kernel'));
+    const text = await babeltraceEvents(join(dir, 'kernel'));
     assert.equal(text.stderr, '');
 
     const lsThreads = new Set(text.events.filter((e) => e.procname === 'ls' && e.name.startsWith('syscall_')).map((e) => e.tid));
@@ -128,7 +128,7 @@ test('system-wide: other processes are recorded, the tracer itself never', async
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   assert.equal(code, 0, stderr);
   const { dir } = onlyRun(output);
-  const text = babeltraceEvents(join(dir, 'kernel'));
+  const text = await babeltraceEvents(join(dir, 'kernel'));
   assert.equal(text.stderr, '');
   assert.ok(text.events.some((e) => e.procname === 'sleep'), 'the command is recorded');
   // The kernel's pid filter keeps a context switch when either side is
@@ -163,7 +163,7 @@ test('Ctrl-C mid-run: no tracefs instance, no child left, metadata says interrup
   const sleeper = metadata.scope.root_pids[0]!;
   assert.equal(existsSync(`/proc/${sleeper}`), false, 'the traced command is gone');
   assert.ok(existsSync(join(dir, 'kernel', 'metadata')), 'what was recorded is kept');
-  assert.equal(babeltraceEvents(join(dir, 'kernel')).code, 0);
+  assert.equal((await babeltraceEvents(join(dir, 'kernel'))).code, 0);
   rmSync(output, { recursive: true, force: true });
 });
 

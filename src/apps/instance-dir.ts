@@ -10,7 +10,13 @@ export function makeInstanceDir(app: string, owner?: { uid: number; gid: number 
     chownSync(dir, owner.uid, owner.gid);
     chmodSync(dir, 0o700);
   }
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Clean-up must never throw; a busy leftover is reported by the tests.
+    }
+  };
   // Also on a second Ctrl-C, which exits without the normal clean-up.
   const forget = onEmergency(remove);
   return {

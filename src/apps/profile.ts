@@ -15,6 +15,8 @@ export interface BenchmarkStep extends ClientStep {
   repeatUntilDeadline: boolean;
   /** The figures the tool printed: requests per second, latency percentiles, errors. */
   parse(stdout: string): Record<string, number>;
+  /** Why these figures mean the workload failed (errors the tool counted but exited 0 for), or null. */
+  failure?(figures: Record<string, number>): string | null;
 }
 
 export interface AppInstance {

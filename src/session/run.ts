@@ -114,7 +114,12 @@ export async function runSession(
     writeMetadata(runDir, metadata);
   });
 
-  const runClient = async (step: ClientStep, role: 'smoke' | 'benchmark' | 'stop', until: number | null): Promise<CommandRecord> => {
+  /** Runs one client step; returns its record (kept in metadata.json) and its whole stdout. */
+  const runClient = async (
+    step: ClientStep,
+    role: 'smoke' | 'benchmark' | 'stop',
+    until: number | null,
+  ): Promise<{ record: CommandRecord; stdout: string }> => {
     const began = performance.now();
     client = await GatedProcess.spawn(step.command, { output: 'capture', echo: role === 'benchmark' && request.echoBenchmark });
     if (request.traceClients) backend.follow(client.pid);
@@ -141,8 +146,9 @@ export async function runSession(
     };
     metadata.commands.push(record);
     metadata.test_commands.push(step.command);
+    const stdout = client.stdout;
     client = null;
-    return record;
+    return { record, stdout };
   };
 
   try {
@@ -177,11 +183,11 @@ export async function runSession(
       );
       for (const step of instance.smoke) {
         reporter.phase('smoke test', counters);
-        const record = await runClient(step, 'smoke', null);
+        const { record, stdout } = await runClient(step, 'smoke', null);
         if (signal.aborted) break;
-        if (record.return_code !== 0) throw new Error(`smoke test "${step.label}" failed (${describeExit(record)}): ${firstLine(record.stderr_tail || record.stdout_tail)}`);
-        if (step.expectOutput && !step.expectOutput.test(record.stdout_tail)) {
-          throw new Error(`smoke test "${step.label}" answered ${JSON.stringify(firstLine(record.stdout_tail))}, expected ${step.expectOutput}`);
+        if (record.return_code !== 0) throw new Error(`smoke test "${step.label}" failed (${describeExit(record)}): ${firstLine(record.stderr_tail || stdout)}`);
+        if (step.expectOutput && !step.expectOutput.test(stdout)) {
+          throw new Error(`smoke test "${step.label}" answered ${JSON.stringify(firstLine(stdout))}, expected ${step.expectOutput}`);
         }
       }
     }
@@ -194,12 +200,14 @@ export async function runSession(
       reporter.phase('benchmark', counters);
       const figures: Array<Record<string, number>> = [];
       do {
-        const record = await runClient(benchmark, 'benchmark', deadline);
+        const { record, stdout } = await runClient(benchmark, 'benchmark', deadline);
         // An iteration cut at the deadline still printed the tests it finished.
-        const parsed = benchmark.parse(record.stdout_tail);
+        const parsed = benchmark.parse(stdout);
         if (Object.keys(parsed).length > 0) figures.push(parsed);
         if (record.stopped_at_deadline || signal.aborted) break;
-        if (record.return_code !== 0) throw new Error(`benchmark failed (${describeExit(record)}): ${firstLine(record.stderr_tail || record.stdout_tail)}`);
+        if (record.return_code !== 0) throw new Error(`benchmark failed (${describeExit(record)}): ${firstLine(record.stderr_tail || stdout)}`);
+        const failure = benchmark.failure?.(parsed);
+        if (failure) throw new Error(`benchmark reported failures: ${failure}`);
         if (serverStatus) throw new Error(`the server exited (${describeExit(serverStatus)}) during the benchmark`);
       } while (benchmark.repeatUntilDeadline && deadline !== null && Date.now() < deadline);
       metadata.benchmark = { command: benchmark.command, iterations: figures.length, figures: averageFigures(figures) };

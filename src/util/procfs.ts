@@ -8,6 +8,8 @@ export interface ProcTask {
   pid: number;
   ppid: number;
   name: string;
+  /** The state letter: R, S, D, Z, T... */
+  state: string;
 }
 
 function readText(path: string): string | null {
@@ -45,7 +47,7 @@ export function tasksOf(pid: number): ProcTask[] {
   const ppid = readStat(pid)?.ppid ?? 0;
   for (const tid of numericEntries(`/proc/${pid}/task`)) {
     const stat = readStat(pid, tid);
-    if (stat) tasks.push({ tid, pid, ppid, name: stat.name });
+    if (stat) tasks.push({ tid, pid, ppid, name: stat.name, state: stat.state });
   }
   return tasks;
 }
@@ -78,6 +80,12 @@ export function openFiles(pid: number): Array<{ fd: number; path: string }> {
     }
   }
   return files;
+}
+
+/** The open flags of a file descriptor (octal "flags:" of fdinfo), or undefined when it is gone. */
+export function fdFlags(pid: number, fd: number): number | undefined {
+  const match = /^flags:\s*([0-7]+)/m.exec(readText(`/proc/${pid}/fdinfo/${fd}`) ?? '');
+  return match ? parseInt(match[1]!, 8) : undefined;
 }
 
 export function memAvailableBytes(): number {

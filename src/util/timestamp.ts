@@ -9,13 +9,6 @@ export function timestampNs(value: bigint | string): TimestampNs {
   return BigInt(value) as TimestampNs;
 }
 
-/** b - a as a number, refusing what a double cannot hold exactly. */
-export function offsetBetween(a: TimestampNs, b: TimestampNs): number {
-  const offset = Number(b - a);
-  if (!Number.isSafeInteger(offset)) throw new Error(`time offset out of range: ${a} -> ${b}`);
-  return offset;
-}
-
 export function addOffset(origin: TimestampNs, offsetNs: number): TimestampNs {
   return (origin + BigInt(offsetNs)) as TimestampNs;
 }

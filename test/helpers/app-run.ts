@@ -54,8 +54,16 @@ export interface AppRun {
   stderr: string;
 }
 
-/** Runs `benchmark-tracer APP --duration S`; checks it succeeded and babeltrace2 reads its trace cleanly. */
-export async function runApp(app: string, durationSeconds: number, extraArgs: string[] = []): Promise<AppRun> {
+/**
+ * Runs `benchmark-tracer APP --duration S`; checks it succeeded and babeltrace2
+ * reads its trace cleanly; returns the events `keep` wants.
+ */
+export async function runApp(
+  app: string,
+  durationSeconds: number,
+  extraArgs: string[] = [],
+  keep: (e: TextEvent) => boolean = () => true,
+): Promise<AppRun> {
   if (process.getuid?.() !== 0) throw new Error('application end-to-end tests must run as root');
   const output = tempOutputDir();
   const result = await runCli([app, '--duration', String(durationSeconds), '--output', output, ...extraArgs], { timeoutMs: 600_000 });
@@ -63,7 +71,7 @@ export async function runApp(app: string, durationSeconds: number, extraArgs: st
   assert.equal(result.code, 0, `${app} run failed: ${result.stderr}\n${metadata.error}`);
   assert.equal(metadata.success, true);
   assert.equal(metadata.application, app);
-  const text = babeltraceEvents(join(dir, 'kernel'));
+  const text = await babeltraceEvents(join(dir, 'kernel'), keep);
   assert.equal(text.code, 0);
   assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
   assert.equal(text.lines, metadata.trace?.events_total);

@@ -1,6 +1,7 @@
 // Helpers for end-to-end tests: run the built CLI, read what it wrote.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,24 +62,44 @@ export interface TextEvent {
 
 const LINE = /^\[[^\]]+\] \(\+[^)]+\) \S+ ([^:]+): \{ cpu_id = (\d+) \}, \{ (.*?) \}(?:, \{ (.*) \})?$/;
 
-/** Runs babeltrace2 on a trace directory; returns its exit code, stderr and parsed events. */
-export function babeltraceEvents(traceDir: string): { code: number | null; stderr: string; lines: number; events: TextEvent[] } {
+/** One line of babeltrace2's text, or null when it is not an event line. */
+export function parseTextEvent(line: string): TextEvent | null {
+  const m = LINE.exec(line);
+  if (!m) return null;
+  const context = m[3]!;
+  return {
+    name: m[1]!,
+    cpu: Number(m[2]),
+    pid: Number(/\bpid = (-?\d+)/.exec(context)?.[1]),
+    tid: Number(/\btid = (-?\d+)/.exec(context)?.[1]),
+    procname: /procname = "([^"]*)"/.exec(context)?.[1] ?? '',
+    payload: m[4] ?? '',
+  };
+}
+
+/**
+ * Runs babeltrace2 on a trace directory and reads its text as it comes (a
+ * busy server's trace prints more text than one string can hold): counts
+ * every line, keeps the parsed events that `keep` wants.
+ */
+export async function babeltraceEvents(
+  traceDir: string,
+  keep: (e: TextEvent) => boolean = () => true,
+): Promise<{ code: number | null; stderr: string; lines: number; events: TextEvent[] }> {
   requireTool('babeltrace2', 'babeltrace2');
   if (!existsSync(traceDir)) throw new Error(`no trace at ${traceDir}`);
-  const result = spawnSync('babeltrace2', [traceDir], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const lines = result.stdout.split('\n').filter(Boolean);
-  const events = lines.map((line) => {
-    const m = LINE.exec(line);
-    if (!m) throw new Error(`unexpected babeltrace2 line: ${line}`);
-    const context = m[3]!;
-    return {
-      name: m[1]!,
-      cpu: Number(m[2]),
-      pid: Number(/\bpid = (-?\d+)/.exec(context)?.[1]),
-      tid: Number(/\btid = (-?\d+)/.exec(context)?.[1]),
-      procname: /procname = "([^"]*)"/.exec(context)?.[1] ?? '',
-      payload: m[4] ?? '',
-    };
-  });
-  return { code: result.status, stderr: result.stderr, lines: lines.length, events };
+  const child = spawn('babeltrace2', [traceDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let lines = 0;
+  const events: TextEvent[] = [];
+  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+    if (!line) continue;
+    lines++;
+    const event = parseTextEvent(line);
+    if (!event) throw new Error(`unexpected babeltrace2 line: ${line}`);
+    if (keep(event)) events.push(event);
+  }
+  return { code: await closed, stderr, lines, events };
 }

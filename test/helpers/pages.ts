@@ -142,7 +142,8 @@ export function encodeRecord(format: string, values: Record<string, number | big
 
 export interface CpuPages {
   cpu: number;
-  pages: Array<{ page: Uint8Array; lostSoFar?: number }>;
+  /** Each page with its record header's drain number and lost-so-far count (0 by default). */
+  pages: Array<{ page: Uint8Array; drain?: number; lostSoFar?: number }>;
 }
 
 /** Writes a capture directory: `manifest` (cpus from `perCpu`) and the pages. */
@@ -151,9 +152,10 @@ export function writeCapture(dir: string, manifest: Omit<CaptureManifest, 'cpus'
   writeFileSync(join(dir, CAPTURE_MANIFEST), JSON.stringify({ ...manifest, cpus: perCpu.map((c) => c.cpu) }));
   for (const { cpu, pages } of perCpu) {
     const parts: Uint8Array[] = [];
-    for (const { page, lostSoFar = 0 } of pages) {
+    for (const { page, drain = 0, lostSoFar = 0 } of pages) {
       const header = new DataView(new ArrayBuffer(PAGE_RECORD_HEADER_SIZE));
       header.setUint32(0, page.length, true);
+      header.setUint32(4, drain, true);
       header.setBigUint64(8, BigInt(lostSoFar), true);
       parts.push(new Uint8Array(header.buffer), page);
     }

@@ -8,9 +8,15 @@
 //   cpu<N>.pages   the pages read from per_cpu/cpu<N>/trace_pipe_raw, each
 //                  preceded by a PAGE_RECORD_HEADER_SIZE-byte record header:
 //                    u32 LE  page size in bytes (the sub-buffer size)
-//                    u32 LE  reserved, 0
+//                    u32 LE  drain number: which pass over the buffers
+//                            copied the page, counting from 1 (0: not
+//                            recorded). Events a pass counts as lost were
+//                            dropped after the pages it read and before
+//                            those of the next pass: the converter places
+//                            them there.
 //                    u64 LE  events lost on this CPU so far (cumulative,
-//                            from per_cpu/cpu<N>/stats at read time)
+//                            from per_cpu/cpu<N>/stats, read just before
+//                            the pass)
 
 export const CAPTURE_MANIFEST = 'capture.json';
 export const PAGE_RECORD_HEADER_SIZE = 16;
@@ -34,6 +40,8 @@ export interface StatedumpTask {
   pid: number;
   ppid: number;
   name: string;
+  /** The state letter of /proc/<pid>/task/<tid>/stat (R, S, D, Z, ...), when known. */
+  state?: string;
 }
 
 /** One open file descriptor as /proc/<pid>/fd showed it. */
@@ -41,6 +49,8 @@ export interface StatedumpFd {
   pid: number;
   fd: number;
   path: string;
+  /** The open flags of /proc/<pid>/fdinfo/<fd> ("flags:", octal there), when known. */
+  flags?: number;
 }
 
 export interface Statedump {
@@ -64,4 +74,9 @@ export interface CaptureManifest {
   statedump: Statedump;
   /** Events lost per CPU at the end of the run, from per_cpu/cpu<N>/stats. */
   lostAtEnd: Record<string, number>;
+  /**
+   * /proc/sys/kernel/random/boot_id, when known: the CTF clock's uuid, as
+   * LTTng's, so that readers can correlate this trace with LTTng ones.
+   */
+  bootId?: string;
 }

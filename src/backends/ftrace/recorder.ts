@@ -18,7 +18,7 @@ import {
 } from './capture-files.js';
 import { convertCaptureToCtf } from './convert.js';
 import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
-import { allPids, memAvailableBytes, openFiles, tasksOf } from '../../util/procfs.js';
+import { allPids, fdFlags, memAvailableBytes, openFiles, tasksOf } from '../../util/procfs.js';
 import { monotonicNs, realtimeOffsetNs } from '../../util/clock.js';
 
 const DRAIN_INTERVAL_MS = 200;
@@ -60,6 +60,8 @@ export class FtraceBackend implements RecordingBackend {
   private statedumpTaken: Statedump | null = null;
   private offsetNs = 0n;
   private manifestWritten = false;
+  /** Which pass over the buffers this is; stored with each page so losses can be placed between passes. */
+  private drainNumber = 0;
 
   constructor(private readonly options: BackendOptions) {
     this.captureDir = join(options.workDir, 'ftrace-capture');
@@ -149,7 +151,7 @@ export class FtraceBackend implements RecordingBackend {
     const timestampNs = monotonicNs();
     const tasks = (pids ?? allPids()).flatMap((pid) => tasksOf(pid));
     const fds = [...new Set(tasks.map((t) => t.pid))].flatMap((pid) =>
-      openFiles(pid).map((f) => ({ pid, fd: f.fd, path: f.path })),
+      openFiles(pid).map((f) => ({ pid, fd: f.fd, path: f.path, flags: fdFlags(pid, f.fd) })),
     );
     this.statedumpTaken = { timestampNs: timestampNs.toString(), tasks, fds };
   }
@@ -209,6 +211,7 @@ export class FtraceBackend implements RecordingBackend {
   private drainAll(): void {
     const instance = this.instance;
     if (!instance) return;
+    this.drainNumber++;
     for (const drain of this.drains) {
       if (drain.pipeFd < 0) continue;
       drain.lostSoFar = instance.lostEvents(drain.cpu);
@@ -231,7 +234,7 @@ export class FtraceBackend implements RecordingBackend {
       }
       if (read <= 0) break;
       drain.batch.writeUInt32LE(read, at);
-      drain.batch.writeUInt32LE(0, at + 4);
+      drain.batch.writeUInt32LE(this.drainNumber, at + 4);
       drain.batch.writeBigUInt64LE(BigInt(drain.lostSoFar), at + 8);
       drain.batchUsed += PAGE_RECORD_HEADER_SIZE + read;
     }
@@ -269,6 +272,7 @@ export class FtraceBackend implements RecordingBackend {
       realtimeOffsetNs: this.offsetNs.toString(),
       statedump: this.statedumpTaken ?? { timestampNs: monotonicNs().toString(), tasks: [], fds: [] },
       lostAtEnd,
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
     };
     writeFileSync(join(this.captureDir, CAPTURE_MANIFEST), JSON.stringify(manifest));
     this.manifestWritten = true;

@@ -15,17 +15,17 @@
 import { parseFormatFields } from './event-format.js';
 import type { TimestampNs } from '../../util/timestamp.js';
 
-export const TYPE_LEN_DATA_MAX = 28;
-export const TYPE_LEN_PADDING = 29;
-export const TYPE_LEN_TIME_EXTEND = 30;
-export const TYPE_LEN_TIME_STAMP = 31;
+const TYPE_LEN_DATA_MAX = 28;
+const TYPE_LEN_PADDING = 29;
+const TYPE_LEN_TIME_EXTEND = 30;
+const TYPE_LEN_TIME_STAMP = 31;
 const TS_SHIFT = 27;
 const TIME_DELTA_SCALE = 2 ** TS_SHIFT;
 
 /** Events were lost before this page. */
-export const RB_MISSED_EVENTS = 2 ** 31;
+const RB_MISSED_EVENTS = 2 ** 31;
 /** ... and their count is stored right after the data. */
-export const RB_MISSED_STORED = 2 ** 30;
+const RB_MISSED_STORED = 2 ** 30;
 /** The data length part of `commit` (kbuffer's COMMIT_MASK). */
 const COMMIT_MASK = 2 ** 27 - 1;
 

@@ -1,0 +1,119 @@
+// Apache end to end: a private apache2 (mpm_event) under ab -k, traced.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { requireTool, type TextEvent } from './helpers/cli.js';
+import { parseAbOutput } from '../src/apps/web-server.js';
+
+// What the checks below read, and no more: with every syscall, 5 s of ab
+// makes ~650 MB of babeltrace2 text, past what one Node string can hold.
+const SERVER_EVENTS = [
+  'sched_process_fork',
+  'sched_process_exit',
+  ...['setuid', 'accept', 'accept4', 'writev', 'sendfile64'].flatMap((s) => [`syscall_entry_${s}`, `syscall_exit_${s}`]),
+].join(',');
+
+const SYSTEM_PATHS = ['/var/log/apache2', '/var/lib/apache2', '/run/apache2', '/var/www', '/etc/apache2'];
+
+/** Names and mtimes of the system instance's files and dirs (and their entries): the run must change none. */
+function systemDirsState(): string[] {
+  return SYSTEM_PATHS.flatMap((path) => {
+    try {
+      const entries = statSync(path).isDirectory() ? readdirSync(path).map((entry) => `${path}/${entry}`) : [];
+      return [path, ...entries].map((p) => `${p} ${statSync(p).mtimeMs}`);
+    } catch {
+      return [`${path} absent`];
+    }
+  });
+}
+
+const payloadNumber = (event: TextEvent, field: string) => Number(new RegExp(`\\b${field} = (-?\\d+)`).exec(event.payload)?.[1]);
+
+test('ab report parser', () => {
+  const report = [
+    'Complete requests:      87085',
+    'Failed requests:        25',
+    '   (Connect: 0, Receive: 0, Length: 24, Exceptions: 1)',
+    'Non-2xx responses:      3',
+    'Keep-Alive requests:    86227',
+    'Requests per second:    21761.16 [#/sec] (mean)',
+    'Time per request:       2.298 [ms] (mean)',
+    'Time per request:       0.046 [ms] (mean, across all concurrent requests)',
+    'Transfer rate:          18650.20 [Kbytes/sec] received',
+    'Percentage of the requests served within a certain time (ms)',
+    '  50%      2',
+    '  99%      8',
+    ' 100%     16 (longest request)',
+  ].join('\n');
+  assert.deepEqual(parseAbOutput(report), {
+    complete_requests: 87085,
+    failed_requests: 25,
+    non_2xx_responses: 3,
+    keep_alive_requests: 86227,
+    requests_per_second: 21761.16,
+    time_per_request_ms: 2.298,
+    transfer_rate_kbytes_per_second: 18650.2,
+    latency_p50_ms: 2,
+    latency_p99_ms: 8,
+    latency_max_ms: 16,
+  });
+  assert.equal(parseAbOutput('Complete requests: 10\nFailed requests: 0\n').non_2xx_responses, 0, 'ab leaves out a zero count');
+});
+
+test('apache: ab figures, workers forked by the master accept and send, nothing left; system dirs untouched', async () => {
+  requireTool('apache2', 'apache2');
+  requireTool('ab', 'apache2-utils');
+  const wwwData = Number(spawnSync('id', ['-u', 'www-data'], { encoding: 'utf8' }).stdout.trim());
+
+  const systemBefore = systemDirsState();
+  const before = snapshotLeftovers();
+  const { metadata, events } = await runApp('apache', 5, ['--events', SERVER_EVENTS]);
+
+  const figures = metadata.benchmark?.figures ?? {};
+  assert.match(metadata.benchmark?.command ?? '', /\/ab -t \d+ .*-c 50 -k http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.ok((figures.requests_per_second ?? 0) > 0, `figures: ${JSON.stringify(figures)}`);
+  assert.ok((figures.complete_requests ?? 0) > 0);
+  assert.ok((figures.transfer_rate_kbytes_per_second ?? 0) > 0);
+  assert.ok((figures.latency_max_ms ?? 0) > 0 && figures.latency_p50_ms !== undefined, 'latency percentiles parsed');
+  assert.equal(figures.failed_requests, 0, 'no failed requests');
+  assert.equal(figures.non_2xx_responses, 0, 'no non-2xx responses');
+  assert.match(metadata.app.version ?? '', /^2\.\d+\.\d+$/);
+  assert.deepEqual(
+    metadata.commands.filter((c) => c.role === 'smoke').map((c) => [c.label, c.return_code]),
+    [['GET page', 0], ['GET static file', 0]],
+  );
+  assert.deepEqual(metadata.commands.filter((c) => c.role === 'stop').map((c) => [c.return_code, c.stopped_at_deadline]), [[0, false]]);
+  assert.equal(metadata.return_code, 0, 'graceful-stop ended the server cleanly');
+
+  // Worker processes: forked by the master, each then running as its own process.
+  const master = metadata.scope.root_pids[0]!;
+  const forked = events.filter((e) => e.name === 'sched_process_fork' && e.pid === master).map((e) => payloadNumber(e, 'child_tid'));
+  const workers = forked.filter((child) => events.some((e) => e.pid === child && e.tid === child && e.procname === 'apache2'));
+  assert.ok(workers.length >= 2, `worker processes forked by the master ${master}: ${workers.join(', ')}`);
+  const ofWorkers = events.filter((e) => workers.includes(e.pid) && e.procname === 'apache2');
+  const succeeded = (name: string, minimum: number) => ofWorkers.filter((e) => e.name === name && payloadNumber(e, 'ret') >= minimum).length;
+
+  for (const worker of workers) {
+    assert.ok(
+      ofWorkers.some((e) => e.name === 'syscall_entry_setuid' && e.tid === worker && payloadNumber(e, 'uid') === wwwData),
+      `worker ${worker} drops to www-data`,
+    );
+    assert.ok(ofWorkers.some((e) => e.name === 'sched_process_exit' && e.tid === worker), `worker ${worker} exits at the stop`);
+  }
+  assert.ok(succeeded('syscall_exit_accept4', 0) + succeeded('syscall_exit_accept', 0) >= 50, 'the workers accept the 50 ab connections');
+  assert.equal(events.filter((e) => e.pid === master && /accept/.test(e.name)).length, 0, 'the master accepts nothing');
+  const requests = figures.complete_requests!;
+  assert.ok(succeeded('syscall_exit_writev', 1) >= requests, 'the workers write response headers');
+  assert.ok(succeeded('syscall_exit_sendfile64', 1) >= requests, 'the workers send the page with sendfile');
+  assert.ok(
+    ofWorkers.some((e) => e.name === 'syscall_entry_sendfile64' && payloadNumber(e, 'count') === 64 * 1024),
+    'a worker sends the 64 KiB static file',
+  );
+
+  assertNothingLeftBehind(before, metadata);
+  for (const pid of workers) assert.throws(() => process.kill(pid, 0), `apache2 worker ${pid} is still alive`);
+  assert.deepEqual(systemDirsState(), systemBefore, "the system's apache2 dirs changed");
+});

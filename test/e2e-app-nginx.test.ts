@@ -1,0 +1,128 @@
+// Nginx end to end: a private nginx master with two workers under wrk, traced.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { requireTool, type TextEvent } from './helpers/cli.js';
+import { parseWrkOutput } from '../src/apps/web-server.js';
+
+// What the checks below read, and no more: with every syscall, 5 s of wrk
+// makes well over 512 MB of babeltrace2 text, past what one Node string can hold.
+const SERVER_EVENTS = [
+  'sched_process_fork',
+  'sched_process_exit',
+  ...['setuid', 'accept', 'accept4', 'writev', 'sendfile64'].flatMap((s) => [`syscall_entry_${s}`, `syscall_exit_${s}`]),
+].join(',');
+
+const SYSTEM_PATHS = ['/var/log/nginx', '/var/lib/nginx', '/run/nginx.pid', '/var/www', '/etc/nginx'];
+
+/** Names and mtimes of the system instance's files and dirs (and their entries): the run must change none. */
+function systemDirsState(): string[] {
+  return SYSTEM_PATHS.flatMap((path) => {
+    try {
+      const entries = statSync(path).isDirectory() ? readdirSync(path).map((entry) => `${path}/${entry}`) : [];
+      return [path, ...entries].map((p) => `${p} ${statSync(p).mtimeMs}`);
+    } catch {
+      return [`${path} absent`];
+    }
+  });
+}
+
+const payloadNumber = (event: TextEvent, field: string) => Number(new RegExp(`\\b${field} = (-?\\d+)`).exec(event.payload)?.[1]);
+
+test('wrk report parser', () => {
+  const report = [
+    'Running 4s test @ http://127.0.0.1:44227/',
+    '  2 threads and 50 connections',
+    '  Thread Stats   Avg      Stdev     Max   +/- Stdev',
+    '    Latency   880.00us    1.17ms    1.20s    80.49%',
+    '    Req/Sec    15.73k     1.01k   17.94k    76.25%',
+    '  Latency Distribution',
+    '     50%    1.12ms',
+    '     99%  512.00us',
+    '  125957 requests in 4.03s, 99.70MB read',
+    '  Socket errors: connect 0, read 2, write 0, timeout 7',
+    '  Non-2xx or 3xx responses: 12',
+    'Requests/sec:  31239.49',
+    'Transfer/sec:     24.73MB',
+  ].join('\n');
+  assert.deepEqual(parseWrkOutput(report), {
+    latency_avg_ms: 0.88,
+    latency_stdev_ms: 1.17,
+    latency_max_ms: 1200,
+    latency_p50_ms: 1.12,
+    latency_p99_ms: 0.512,
+    requests: 125957,
+    duration_seconds: 4.03,
+    bytes_read: Math.round(99.7 * 1024 ** 2),
+    requests_per_second: 31239.49,
+    transfer_bytes_per_second: Math.round(24.73 * 1024 ** 2),
+    socket_errors_connect: 0,
+    socket_errors_read: 2,
+    socket_errors_write: 0,
+    socket_errors_timeout: 7,
+    non_2xx_3xx_responses: 12,
+  });
+  const clean = parseWrkOutput(report.replace(/^.*(Socket errors|Non-2xx).*$/gm, ''));
+  assert.equal(clean.socket_errors_timeout, 0, 'wrk leaves out zero counts');
+  assert.equal(clean.non_2xx_3xx_responses, 0);
+  assert.deepEqual(parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused'), {});
+});
+
+test('nginx: wrk figures, two workers forked by the master accept and send, nothing left; system dirs untouched', async () => {
+  requireTool('nginx', 'nginx');
+  requireTool('wrk', 'wrk');
+  const wwwData = Number(spawnSync('id', ['-u', 'www-data'], { encoding: 'utf8' }).stdout.trim());
+
+  const systemBefore = systemDirsState();
+  const before = snapshotLeftovers();
+  const { metadata, events } = await runApp('nginx', 5, ['--events', SERVER_EVENTS]);
+
+  const figures = metadata.benchmark?.figures ?? {};
+  assert.match(metadata.benchmark?.command ?? '', /\/wrk -d \d+s -c 50 -t 2 --latency http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.ok((figures.requests_per_second ?? 0) > 0, `figures: ${JSON.stringify(figures)}`);
+  assert.ok((figures.requests ?? 0) > 0);
+  assert.ok((figures.transfer_bytes_per_second ?? 0) > 0);
+  assert.ok((figures.latency_p50_ms ?? 0) > 0 && (figures.latency_p99_ms ?? 0) > 0, 'latency percentiles parsed');
+  for (const kind of ['connect', 'read', 'write', 'timeout']) assert.equal(figures[`socket_errors_${kind}`], 0, `no ${kind} socket errors`);
+  assert.equal(figures.non_2xx_3xx_responses, 0, 'no error responses');
+  assert.match(metadata.app.version ?? '', /^1\.\d+\.\d+$/);
+  assert.deepEqual(
+    metadata.commands.filter((c) => c.role === 'smoke').map((c) => [c.label, c.return_code]),
+    [['GET page', 0], ['GET static file', 0]],
+  );
+  assert.deepEqual(metadata.commands.filter((c) => c.role === 'stop').map((c) => [c.return_code, c.stopped_at_deadline]), [[0, false]]);
+  assert.equal(metadata.return_code, 0, 'nginx -s quit ended the server cleanly');
+
+  // Worker processes: forked by the master, each then running as its own process.
+  const master = metadata.scope.root_pids[0]!;
+  const forked = events.filter((e) => e.name === 'sched_process_fork' && e.pid === master).map((e) => payloadNumber(e, 'child_tid'));
+  const workers = forked.filter((child) => events.some((e) => e.pid === child && e.tid === child && e.procname === 'nginx'));
+  assert.equal(workers.length, 2, `worker processes forked by the master ${master}: ${workers.join(', ')}`);
+  const ofWorkers = events.filter((e) => workers.includes(e.pid) && e.procname === 'nginx');
+  const succeeded = (name: string, minimum: number) => ofWorkers.filter((e) => e.name === name && payloadNumber(e, 'ret') >= minimum).length;
+
+  for (const worker of workers) {
+    assert.ok(
+      ofWorkers.some((e) => e.name === 'syscall_entry_setuid' && e.tid === worker && payloadNumber(e, 'uid') === wwwData),
+      `worker ${worker} drops to www-data`,
+    );
+    assert.ok(ofWorkers.some((e) => e.name === 'sched_process_exit' && e.tid === worker), `worker ${worker} exits at the stop`);
+  }
+  assert.ok(succeeded('syscall_exit_accept4', 0) + succeeded('syscall_exit_accept', 0) >= 50, 'the workers accept the 50 wrk connections');
+  assert.equal(events.filter((e) => e.pid === master && /accept/.test(e.name)).length, 0, 'the master accepts nothing');
+  const requests = figures.requests!;
+  assert.ok(succeeded('syscall_exit_writev', 1) >= requests, 'the workers write response headers');
+  assert.ok(succeeded('syscall_exit_sendfile64', 1) >= requests, 'the workers send the page with sendfile');
+  assert.ok(
+    ofWorkers.some((e) => e.name === 'syscall_entry_sendfile64' && payloadNumber(e, 'count') === 64 * 1024),
+    'a worker sends the 64 KiB static file',
+  );
+
+  assertNothingLeftBehind(before, metadata);
+  // Workers show "nginx: worker process" as their command line: the generic check cannot see them.
+  for (const pid of workers) assert.throws(() => process.kill(pid, 0), `nginx worker ${pid} is still alive`);
+  assert.deepEqual(systemDirsState(), systemBefore, "the system's nginx dirs changed");
+});
