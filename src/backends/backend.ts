@@ -25,11 +25,17 @@ export interface LiveCounters {
 
 export interface TraceWriteResult {
   eventsTotal: number;
+  /** Events written per CTF event name (only names that occur). */
   eventCounts: Record<string, number>;
   lostPerCpu: Record<string, number>;
   bytesWritten: number;
   firstTimestampNs: string | null;
   lastTimestampNs: string | null;
+  /**
+   * Records recorded but left out of the trace: of an event the recording
+   * does not describe, with an impossible timestamp, or cut short.
+   */
+  skippedRecords: number;
 }
 
 export interface TraceEnvironment {

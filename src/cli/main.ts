@@ -22,11 +22,7 @@ function printList(): void {
   const lines = ['Applications (benchmark-tracer APP [--duration S]):'];
   for (const app of APPLICATIONS) {
     const missing = [...new Set(app.programs.filter((p) => !findProgram(p)).map((p) => p.debianPackage))];
-    const state = !PROFILES[app.name]
-      ? 'profile not in this version yet'
-      : missing.length === 0
-        ? 'installed'
-        : `missing: apt-get install ${missing.join(' ')}`;
+    const state = missing.length === 0 ? 'installed' : `missing: apt-get install ${missing.join(' ')}`;
     lines.push(`  ${app.name.padEnd(11)} ${app.description} [${state}]`);
     lines.push(`  ${''.padEnd(11)} server:   ${app.server}`);
     lines.push(`  ${''.padEnd(11)} workload: ${app.workload}`);
@@ -45,9 +41,7 @@ function printEvents(): void {
 
 async function record(options: RecordOptions): Promise<number> {
   const profile = options.application ? PROFILES[options.application] : null;
-  if (options.application && !profile) {
-    throw new UserError(`the ${options.application} profile is not in this version yet; trace it with --custom "CMD" --workload "CMD"`);
-  }
+  if (options.application && !profile) throw new Error(`no profile registered for ${options.application}`);
   const durationSeconds = options.durationSeconds ?? (profile ? DEFAULT_APP_DURATION_SECONDS : null);
   const request: RecordingRequest = {
     traceClients: options.traceWorkload,

@@ -53,6 +53,7 @@ export interface RunMetadata {
     events_lost_per_cpu: Record<string, number>;
     events_lost_total: number;
     bytes_written: number;
+    records_skipped: number;
     first_timestamp_ns: string | null;
     last_timestamp_ns: string | null;
   } | null;

@@ -89,7 +89,7 @@ export async function runSession(
   }
   const { set: events, skipped } = resolved;
   const metadata = initialMetadata(instance, request, dirName, started);
-  metadata.events = { spec: request.eventSpec, tracepoints: events.map(tracepointId), skipped_not_in_kernel: skipped };
+  metadata.events = { spec: request.eventSpec, tracepoints: events.map(tracepointId).sort(), skipped_not_in_kernel: skipped };
 
   const backend: RecordingBackend = new FtraceBackend({
     events,
@@ -275,6 +275,9 @@ export async function runSession(
       });
       metadata.trace = traceSummary(written);
       metadata.clock.realtime_offset_ns = (backend.details.realtime_offset_ns as string | undefined) ?? null;
+      if (written.skippedRecords > 0) {
+        metadata.warnings.push(`${written.skippedRecords} recorded records could not be decoded and were left out of the trace`);
+      }
       const lost = metadata.trace.events_lost_total;
       if (lost > 0) reporter.warn(`${lost} events were lost (per CPU: ${JSON.stringify(written.lostPerCpu)})`);
       reporter.phase('writing text');
@@ -346,6 +349,7 @@ function traceSummary(written: TraceWriteResult): NonNullable<RunMetadata['trace
     events_lost_per_cpu: written.lostPerCpu,
     events_lost_total: Object.values(written.lostPerCpu).reduce((a, b) => a + b, 0),
     bytes_written: written.bytesWritten,
+    records_skipped: written.skippedRecords,
     first_timestamp_ns: written.firstTimestampNs,
     last_timestamp_ns: written.lastTimestampNs,
   };

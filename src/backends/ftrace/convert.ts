@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { TraceEnvironment, TraceWriteResult } from '../backend.js';
 import { CAPTURE_MANIFEST, pagesFileName, type CaptureManifest } from './capture-files.js';
 import { checkHeaderEvent, decodePage, PageEvents, parsePageLayout, type PageLayout } from './ring-buffer.js';
 import { PageFileReader, type PageRecord } from './page-file.js';
@@ -29,26 +30,13 @@ import { addOffset, timestampNs, type TimestampNs } from '../../util/timestamp.j
 export interface ConvertOptions {
   captureDir: string;
   outDir: string;
-  env: { hostname: string; kernelRelease: string; kernelVersion: string; tracerName: string; tracerVersion: string };
+  env: TraceEnvironment;
   onProgress?: (p: { events: number; bytes: number }) => void;
 }
 
-export interface ConvertResult {
-  eventsTotal: number;
-  /** Events written per CTF event name (only names that occur). */
-  eventCounts: Record<string, number>;
-  lostPerCpu: Record<string, number>;
-  bytesWritten: number;
-  firstTimestampNs: string | null;
-  lastTimestampNs: string | null;
+export interface ConvertResult extends TraceWriteResult {
   /** Stream file names in outDir, one per CPU. */
   streams: string[];
-  /**
-   * Records left out: of an event id the capture does not describe (ftrace's
-   * own events), on a page with an impossible timestamp, or cut short at the
-   * end of a pages file.
-   */
-  skippedRecords: number;
 }
 
 const PROGRESS_EVERY = 1 << 16;
