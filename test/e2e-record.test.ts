@@ -140,32 +140,34 @@ test('system-wide: other processes are recorded, the tracer itself never', async
   rmSync(output, { recursive: true, force: true });
 });
 
-test('Ctrl-C mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept', async () => {
-  isRoot();
-  const output = tempOutputDir();
-  const before = new Set(ourInstances());
-  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const deadline = Date.now() + 20_000;
-  while (!ourInstances().some((n) => n.startsWith(`benchmark-tracer-${child.pid}-`) && !before.has(n))) {
-    assert.ok(Date.now() < deadline, 'the run never created its tracefs instance');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  assert.equal(code, 130, stderr);
-  assert.deepEqual(ourInstances().filter((n) => n.startsWith(`benchmark-tracer-${child.pid}-`)), []);
-  const { dir, metadata } = onlyRun(output);
-  assert.equal(metadata.interrupted, 'SIGINT');
-  assert.equal(metadata.success, false);
-  const sleeper = metadata.scope.root_pids[0]!;
-  assert.equal(existsSync(`/proc/${sleeper}`), false, 'the traced command is gone');
-  assert.ok(existsSync(join(dir, 'kernel', 'metadata')), 'what was recorded is kept');
-  assert.equal((await babeltraceEvents(join(dir, 'kernel'))).code, 0);
-  rmSync(output, { recursive: true, force: true });
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept`, async () => {
+    isRoot();
+    const output = tempOutputDir();
+    const before = new Set(ourInstances());
+    const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const deadline = Date.now() + 20_000;
+    while (!ourInstances().some((n) => n.startsWith(`benchmark-tracer-${child.pid}-`) && !before.has(n))) {
+      assert.ok(Date.now() < deadline, 'the run never created its tracefs instance');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill(signal);
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 130, stderr);
+    assert.deepEqual(ourInstances().filter((n) => n.startsWith(`benchmark-tracer-${child.pid}-`)), []);
+    const { dir, metadata } = onlyRun(output);
+    assert.equal(metadata.interrupted, signal);
+    assert.equal(metadata.success, false);
+    const sleeper = metadata.scope.root_pids[0]!;
+    assert.equal(existsSync(`/proc/${sleeper}`), false, 'the traced command is gone');
+    assert.ok(existsSync(join(dir, 'kernel', 'metadata')), 'what was recorded is kept');
+    assert.equal((await babeltraceEvents(join(dir, 'kernel'))).code, 0);
+    rmSync(output, { recursive: true, force: true });
+  });
+}
 
 test('a stale instance of a killed run is removed by the next run', async () => {
   isRoot();
