@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
+import { freePort } from '../src/util/ports.js';
 
 const TRACEFS = '/sys/kernel/tracing';
 
@@ -179,5 +180,30 @@ test('a stale instance of a killed run is removed by the next run', async () => 
   const result = await runCli(['--custom', 'true', '--output', output, '--events', 'sched:sched_switch']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(existsSync(stale), false);
+  rmSync(output, { recursive: true, force: true });
+});
+
+test('--workload waits until the command listens, runs untraced, and ends the run', async () => {
+  isRoot();
+  requireTool('redis-server', 'redis-server');
+  const port = await freePort();
+  const output = tempOutputDir();
+  const result = await runCli([
+    '--custom', `redis-server --port ${port} --bind 127.0.0.1 --save ''`,
+    '--workload', `redis-cli -p ${port} SET benchmark-tracer ok`,
+    '--duration', '60',
+    '--events', 'syscalls:*',
+    '--output', output,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^OK$/m, "the workload's output is shown");
+  const { dir, metadata } = onlyRun(output);
+  assert.ok((metadata.execution_time ?? 60) < 30, 'the run ended with the workload, not at --duration');
+  const workload = metadata.commands.find((c) => c.role === 'benchmark');
+  assert.equal(workload?.return_code, 0);
+  assert.equal(workload?.traced, false);
+  const text = await babeltraceEvents(join(dir, 'kernel'), (e) => e.name.startsWith('syscall_entry_'));
+  assert.ok(text.events.some((e) => e.procname === 'redis-server' && /^syscall_entry_accept4?$/.test(e.name)), 'the server accepted the client');
+  assert.equal(text.events.filter((e) => e.procname === 'redis-cli').length, 0, 'the workload is not traced');
   rmSync(output, { recursive: true, force: true });
 });
