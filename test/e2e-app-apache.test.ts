@@ -3,34 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
-import { requireTool, type TextEvent } from './helpers/cli.js';
+import { requireTool } from './helpers/cli.js';
+import { payloadNumber, systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
 import { parseAbOutput } from '../src/apps/web-server.js';
 
-// What the checks below read, and no more: with every syscall, 5 s of ab
-// makes ~650 MB of babeltrace2 text, past what one Node string can hold.
-const SERVER_EVENTS = [
-  'sched_process_fork',
-  'sched_process_exit',
-  ...['setuid', 'accept', 'accept4', 'writev', 'sendfile64'].flatMap((s) => [`syscall_entry_${s}`, `syscall_exit_${s}`]),
-].join(',');
-
 const SYSTEM_PATHS = ['/var/log/apache2', '/var/lib/apache2', '/run/apache2', '/var/www', '/etc/apache2'];
-
-/** Names and mtimes of the system instance's files and dirs (and their entries): the run must change none. */
-function systemDirsState(): string[] {
-  return SYSTEM_PATHS.flatMap((path) => {
-    try {
-      const entries = statSync(path).isDirectory() ? readdirSync(path).map((entry) => `${path}/${entry}`) : [];
-      return [path, ...entries].map((p) => `${p} ${statSync(p).mtimeMs}`);
-    } catch {
-      return [`${path} absent`];
-    }
-  });
-}
-
-const payloadNumber = (event: TextEvent, field: string) => Number(new RegExp(`\\b${field} = (-?\\d+)`).exec(event.payload)?.[1]);
+const systemDirsState = () => systemPathsState(SYSTEM_PATHS);
 
 test('ab report parser', () => {
   const report = [
@@ -70,7 +49,7 @@ test('apache: ab figures, workers forked by the master accept and send, nothing 
 
   const systemBefore = systemDirsState();
   const before = snapshotLeftovers();
-  const { metadata, events } = await runApp('apache', 5, ['--events', SERVER_EVENTS]);
+  const { metadata, events } = await runApp('apache', 5, ['--events', WEB_SERVER_EVENTS]);
 
   const figures = metadata.benchmark?.figures ?? {};
   assert.match(metadata.benchmark?.command ?? '', /\/ab -t \d+ .*-c 50 -k http:\/\/127\.0\.0\.1:\d+\/$/);
