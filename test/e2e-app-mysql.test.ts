@@ -2,25 +2,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertNothingLeftBehind, portIsClosed, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import type { TextEvent } from './helpers/cli.js';
 import { requirePrograms } from '../src/apps/catalog.js';
 import { requireProgram, serviceUser } from '../src/apps/service-user.js';
 
 const SLAP_CLIENTS = 8;
-
-/** True when nothing listens on 127.0.0.1:port any more. */
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 const tidsDoing = (events: TextEvent[], name: string) => new Set(events.filter((e) => e.name === name).map((e) => e.tid));
 

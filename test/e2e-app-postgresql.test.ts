@@ -5,26 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertNothingLeftBehind, portIsClosed, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { requirePrograms } from '../src/apps/catalog.js';
 import { serviceUser } from '../src/apps/service-user.js';
 import { freePort } from '../src/util/ports.js';
 
 const PGBENCH_CLIENTS = 8;
-
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 test('postgresql: pgbench figures, a backend forked per connection, nothing left; another PostgreSQL keeps running', async () => {
   const programs = requirePrograms('postgresql');

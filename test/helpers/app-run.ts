@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
@@ -77,4 +78,16 @@ export async function runApp(
   assert.equal(text.lines, metadata.trace?.events_total);
   rmSync(output, { recursive: true, force: true });
   return { metadata, events: text.events, stderr: result.stderr };
+}
+
+/** True when nothing listens on 127.0.0.1:port any more. */
+export function portIsClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
