@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { APPLICATIONS } from '../apps/catalog.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../export/ctf-export.js';
 import { UserError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 
@@ -27,11 +28,17 @@ export type Command =
   | { kind: 'list' }
   | { kind: 'list-events' }
   | { kind: 'doctor' }
-  | { kind: 'record'; options: RecordOptions };
+  | { kind: 'record'; options: RecordOptions }
+  | { kind: 'convert'; traceDir: string; format: ExportFormat; outputFile: string | null }
+  | { kind: 'view'; traceDir: string };
+
+export const DEFAULT_VIEW_TRACE = 'traces/latest';
 
 export const USAGE = `usage: benchmark-tracer [APP] [options]
        benchmark-tracer --custom "CMD" [--duration S] [--workload "CMD"] [options]
        benchmark-tracer doctor | --list | --list-events
+       benchmark-tracer convert TRACE_DIR [--to text|jsonl] [-o FILE]
+       benchmark-tracer view [TRACE_DIR]
 
 Records a Linux kernel trace of a command and its whole process tree, as CTF
 (kernel/), babeltrace2 text (trace_output.txt) and metadata.json.
@@ -52,6 +59,13 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
   --list               the applications and event sets
   --list-events        every tracepoint this kernel offers
   doctor               what this machine can trace, and how to fix what is missing
+
+  convert TRACE_DIR    read a CTF trace (ours or LTTng's; every trace under TRACE_DIR,
+                       merged in time order) and print it: --to text (default) is
+                       babeltrace2's text, --to jsonl one JSON object per event;
+                       -o FILE writes to FILE instead of stdout
+  view [TRACE_DIR]     the text of a trace (default traces/latest), through
+                       $PAGER (or less) when stdout is a terminal
 `;
 
 function parseSeconds(flag: string, value: string | undefined): number | null {
@@ -79,7 +93,8 @@ export function parseCommandLine(argv: string[]): Command {
         'ready-cmd': { type: 'string' },
         'ready-timeout': { type: 'string' },
         duration: { type: 'string' },
-        output: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        to: { type: 'string' },
         'project-root': { type: 'string' },
         events: { type: 'string' },
         'system-wide': { type: 'boolean' },
@@ -96,6 +111,8 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.list) return { kind: 'list' };
   if (values['list-events']) return { kind: 'list-events' };
   if (positionals[0] === 'doctor') return { kind: 'doctor' };
+  if (positionals[0] === 'convert' || positionals[0] === 'view') return parseReadCommand(positionals, values.to, values.output);
+  if (values.to) throw new UserError('--to goes with convert (see --help)');
   if (positionals.length > 1) throw new UserError(`one application at a time, got: ${positionals.join(' ')}`);
 
   const application = positionals[0] ?? null;
@@ -131,4 +148,17 @@ export function parseCommandLine(argv: string[]): Command {
       quiet: values.quiet ?? false,
     },
   };
+}
+
+function parseReadCommand(positionals: string[], to: string | undefined, output: string | undefined): Command {
+  const [verb, traceDir, ...extra] = positionals;
+  if (extra.length > 0) throw new UserError(`${verb} takes one trace directory, got: ${positionals.slice(1).join(' ')}`);
+  if (verb === 'view') {
+    if (to || output) throw new UserError('view takes no --to or -o; use convert (see --help)');
+    return { kind: 'view', traceDir: traceDir ?? DEFAULT_VIEW_TRACE };
+  }
+  if (!traceDir) throw new UserError('convert needs a trace directory: benchmark-tracer convert TRACE_DIR --to text');
+  const format = (to ?? 'text') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw new UserError(`--to must be one of ${EXPORT_FORMATS.join(', ')}, not "${to}"`);
+  return { kind: 'convert', traceDir, format, outputFile: output ?? null };
 }

@@ -6,7 +6,7 @@ import { release } from 'node:os';
 import { APPLICATIONS, findProgram } from '../apps/catalog.js';
 import { lttngKernelTracer, lttngUserspace, type Availability } from '../backends/lttng/probe.js';
 import { findTracefs, TRACEFS_PATHS } from '../backends/ftrace/tracefs.js';
-import { BABELTRACE_INSTALL_HINT } from '../export/babeltrace-text.js';
+import { BABELTRACE_INSTALL_HINT } from '../export/trace-text.js';
 import { findExecutable } from '../util/executables.js';
 
 export interface DoctorCheck {

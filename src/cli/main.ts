@@ -14,6 +14,7 @@ import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
 import { formatDoctor, runDoctorChecks } from './doctor.js';
+import { convertCommand, viewCommand } from './read-commands.js';
 import { formatBytes, TerminalReporter } from './progress.js';
 
 const EXIT_INTERRUPTED = 130;
@@ -125,6 +126,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'record':
       return record(command.options);
+    case 'convert':
+      return convertCommand(command.traceDir, command.format, command.outputFile);
+    case 'view':
+      return viewCommand(command.traceDir);
   }
 }
 

@@ -12,7 +12,7 @@ import { parseAvailableEvents, resolveEventSet, tracepointId } from '../backends
 import { FtraceBackend } from '../backends/ftrace/recorder.js';
 import { ensureTracefs } from '../backends/ftrace/tracefs.js';
 import { selectBackend, type BackendChoice } from '../backends/select.js';
-import { writeTextWithBabeltrace } from '../export/babeltrace-text.js';
+import { writeTraceText } from '../export/trace-text.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkCommandExists } from './command-check.js';
@@ -281,7 +281,7 @@ export async function runSession(
       const lost = metadata.trace.events_lost_total;
       if (lost > 0) reporter.warn(`${lost} events were lost (per CPU: ${JSON.stringify(written.lostPerCpu)})`);
       reporter.phase('writing text');
-      const text = await writeTextWithBabeltrace(join(runDir, 'kernel'), join(runDir, 'trace_output.txt'));
+      const text = await writeTraceText(join(runDir, 'kernel'), join(runDir, 'trace_output.txt'));
       metadata.text = { file: text.producedBy ? 'trace_output.txt' : null, produced_by: text.producedBy, note: text.note };
       if (!text.producedBy && text.note) reporter.warn(text.note);
     } catch (error) {

@@ -1,8 +1,11 @@
-// trace_output.txt as babeltrace2 prints it: the reference reader's own text.
+// trace_output.txt as babeltrace2 prints it: the reference reader's own text
+// when it is installed, else the same text from our reader.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, statSync } from 'node:fs';
 import { findExecutable } from '../util/executables.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { exportTrace } from './ctf-export.js';
 
 export const BABELTRACE_INSTALL_HINT = 'apt-get install babeltrace2';
 
@@ -13,11 +16,9 @@ export interface TextExportResult {
   bytes: number;
 }
 
-export async function writeTextWithBabeltrace(traceDir: string, outFile: string): Promise<TextExportResult> {
+export async function writeTraceText(traceDir: string, outFile: string): Promise<TextExportResult> {
   const babeltrace = findExecutable('babeltrace2');
-  if (!babeltrace) {
-    return { producedBy: null, note: `babeltrace2 is not installed, so no trace_output.txt (install: ${BABELTRACE_INSTALL_HINT})`, bytes: 0 };
-  }
+  if (!babeltrace) return writeTextWithOwnReader(traceDir, outFile);
   const out = openSync(outFile, 'w');
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
@@ -34,4 +35,21 @@ export async function writeTextWithBabeltrace(traceDir: string, outFile: string)
   } finally {
     closeSync(out);
   }
+}
+
+async function writeTextWithOwnReader(traceDir: string, outFile: string): Promise<TextExportResult> {
+  const out = createWriteStream(outFile);
+  try {
+    await exportTrace([traceDir], 'text', out);
+  } finally {
+    await new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.end(resolve);
+    });
+  }
+  return {
+    producedBy: `${TOOL_NAME} ${TOOL_VERSION}`,
+    note: `babeltrace2 is not installed; the text comes from ${TOOL_NAME}'s own CTF reader (same format; install: ${BABELTRACE_INSTALL_HINT})`,
+    bytes: statSync(outFile).size,
+  };
 }

@@ -1,0 +1,351 @@
+// Field classes -> decoding closures, built once per class so decoding an
+// event never walks the metadata. Values: integers are numbers (bigint past
+// 2^53), structs are arrays of member values in declaration order, variants
+// are { option, value }, text arrays and strings are latin1 strings (one char
+// per byte, so output can reproduce the bytes exactly).
+
+import { alignmentOf, displayName, MetadataError, type EnumClass, type FieldClass, type IntegerClass, type StructClass } from './metadata-model.js';
+
+export type FieldValue = number | bigint | string | FieldValue[] | VariantValue;
+
+export interface VariantValue {
+  option: number;
+  value: FieldValue;
+}
+
+export class DecodeError extends Error {
+  constructor(message: string, readonly bitOffset: number) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+/** Where decoding is: one packet's bytes and the stream's running state. */
+export class DecodeState {
+  bytes: Buffer = Buffer.alloc(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
+  /** Bit position in `bytes`. */
+  pos = 0;
+  /** Bit position where the packet content ends. */
+  end = 0;
+  /** Current value of the stream's clock, in cycles. */
+  clock = 0n;
+  eventId = 0;
+  /** Values of fields that sequences and variants refer to, by slot. */
+  readonly slots: Array<number | bigint> = [];
+  /** Packet-context values with a special meaning, by name. */
+  readonly special = new Map<string, number | bigint>();
+
+  setPacket(bytes: Buffer, endBits: number): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = 0;
+    this.end = endBits;
+  }
+
+  /** CTF 1.8: a clock field narrower than 64 bits gives the low bits of the clock; a smaller value means they wrapped. */
+  updateClock(value: number | bigint, size: number): void {
+    const next = BigInt(value);
+    if (size >= 64) {
+      this.clock = next;
+      return;
+    }
+    const range = 1n << BigInt(size);
+    const mask = range - 1n;
+    let clock = this.clock;
+    if (next < (clock & mask)) clock += range;
+    this.clock = (clock & ~mask) | next;
+  }
+}
+
+export type Decoder = (state: DecodeState) => FieldValue;
+
+/** What a scope's decoder must report besides values. */
+export interface ScopeHooks {
+  /** Field names whose value is recorded in `state.special`. */
+  special?: ReadonlySet<string>;
+  /** Mapped-clock fields that must not move the clock (the packet's end time). */
+  noClockUpdate?: ReadonlySet<string>;
+  /** An integer named `id` sets `state.eventId` (event headers). */
+  captureEventId?: boolean;
+}
+
+interface SymbolEntry {
+  slot: number;
+  type: IntegerClass | EnumClass;
+}
+
+/** Compiles the scopes of one stream class and its event classes; shares the slot numbering. */
+export class DecoderCompiler {
+  private readonly symbols = new Map<string, SymbolEntry>();
+  private slotCount = 0;
+
+  constructor(
+    private readonly traceByteOrder: 'le' | 'be',
+    /** Names that some sequence or variant refers to (last path component). */
+    private readonly referencedNames: ReadonlySet<string>,
+  ) {}
+
+  /** A compiler for one event class: sees the stream-level symbols, adds its own. */
+  fork(): DecoderCompiler {
+    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames);
+    for (const [name, entry] of this.symbols) child.symbols.set(name, entry);
+    child.slotCount = this.slotCount;
+    return child;
+  }
+
+  compileScope(type: StructClass, hooks: ScopeHooks = {}): Decoder {
+    return this.compile(type, null, hooks);
+  }
+
+  private compile(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
+    switch (type.kind) {
+      case 'int':
+        return this.compileInteger(type, name, hooks, null);
+      case 'enum':
+        return this.compileInteger(type.container, name, hooks, type);
+      case 'float':
+        return this.compileFloat(type.expDig + type.mantDig, type.align, this.littleEndian(type.byteOrder));
+      case 'string':
+        return decodeString;
+      case 'struct': {
+        const align = alignmentOf(type);
+        const members = type.members.map((member) => this.compile(member.type, member.name, hooks));
+        const count = members.length;
+        return (state) => {
+          alignTo(state, align);
+          const values = new Array<FieldValue>(count);
+          for (let i = 0; i < count; i++) values[i] = members[i]!(state);
+          return values;
+        };
+      }
+      case 'variant': {
+        // The tag is resolved before the options, which may declare a field of the same name.
+        const tag = this.resolve(type.tag);
+        return this.compileVariant(type.tag, tag, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
+      }
+      case 'array': {
+        const length = type.length;
+        if (isTextElement(type.element)) return (state) => decodeText(state, length);
+        const element = this.compile(type.element, null, hooks);
+        return (state) => {
+          const values = new Array<FieldValue>(length);
+          for (let i = 0; i < length; i++) values[i] = element(state);
+          return values;
+        };
+      }
+      case 'sequence': {
+        const entry = this.resolve(type.lengthPath);
+        const slot = entry.slot;
+        if (isTextElement(type.element)) return (state) => decodeText(state, sequenceLength(state, slot));
+        const element = this.compile(type.element, null, hooks);
+        return (state) => {
+          const length = sequenceLength(state, slot);
+          const values = new Array<FieldValue>(length);
+          for (let i = 0; i < length; i++) values[i] = element(state);
+          return values;
+        };
+      }
+    }
+  }
+
+  private resolve(path: string): SymbolEntry {
+    const name = path.split('.').pop()!;
+    const entry = this.symbols.get(name);
+    if (!entry) throw new MetadataError(`no field "${path}" before its use as a length or tag`);
+    return entry;
+  }
+
+  private littleEndian(order: 'le' | 'be' | 'native'): boolean {
+    return (order === 'native' ? this.traceByteOrder : order) === 'le';
+  }
+
+  private compileInteger(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): Decoder {
+    const read = integerReader(type.size, type.align, this.littleEndian(type.byteOrder), type.signed);
+    let slot = -1;
+    if (name !== null && this.referencedNames.has(name)) {
+      slot = this.slotCount++;
+      this.symbols.set(name, { slot, type: enumType ?? type });
+    }
+    const special = name !== null && hooks.special?.has(name) ? name : null;
+    const updatesClock = type.mappedClock !== null && !(name !== null && hooks.noClockUpdate?.has(name));
+    const capturesId = hooks.captureEventId === true && name === 'id';
+    if (slot < 0 && !special && !updatesClock && !capturesId) return read;
+    const size = type.size;
+    return (state) => {
+      const value = read(state) as number | bigint;
+      if (slot >= 0) state.slots[slot] = value;
+      if (special) state.special.set(special, value);
+      if (updatesClock) state.updateClock(value, size);
+      if (capturesId) state.eventId = Number(value);
+      return value;
+    };
+  }
+
+  private compileFloat(bits: number, align: number, littleEndian: boolean): Decoder {
+    if (bits !== 32 && bits !== 64) throw new MetadataError(`${bits}-bit floating point numbers are not supported`);
+    const bytes = bits / 8;
+    return (state) => {
+      alignTo(state, align);
+      checkRoom(state, bits);
+      const offset = state.pos / 8;
+      state.pos += bits;
+      return bytes === 4 ? state.view.getFloat32(offset, littleEndian) : state.view.getFloat64(offset, littleEndian);
+    };
+  }
+
+  private compileVariant(tagPath: string, tag: SymbolEntry, optionNames: string[], options: Decoder[]): Decoder {
+    if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${tagPath}" is not an enumeration`);
+    const byName = new Map(optionNames.map((name, index) => [displayName(name), index]));
+    const ranges = tag.type.mappings
+      .map((m) => ({ low: m.low, high: m.high, option: byName.get(displayName(m.label)) ?? -1 }))
+      .filter((r) => r.option >= 0);
+    const slot = tag.slot;
+    return (state) => {
+      const raw = state.slots[slot]!;
+      const value = typeof raw === 'bigint' ? raw : BigInt(raw);
+      for (const range of ranges) {
+        if (value >= range.low && value <= range.high) return { option: range.option, value: options[range.option]!(state) };
+      }
+      throw new DecodeError(`variant tag "${tagPath}" = ${value} selects no option`, state.pos);
+    };
+  }
+}
+
+/** A sequence's length, checked: a damaged length must not allocate gigabytes. */
+function sequenceLength(state: DecodeState, slot: number): number {
+  const length = Number(state.slots[slot]);
+  if (!Number.isSafeInteger(length) || length < 0 || length > state.end - state.pos) {
+    throw new DecodeError(`sequence length ${state.slots[slot]} does not fit in the packet`, state.pos);
+  }
+  return length;
+}
+
+export function isTextElement(type: FieldClass): boolean {
+  return type.kind === 'int' && type.size === 8 && type.align % 8 === 0 && type.encoding !== 'none';
+}
+
+function alignTo(state: DecodeState, align: number): void {
+  const rest = state.pos % align;
+  if (rest !== 0) state.pos += align - rest;
+}
+
+function checkRoom(state: DecodeState, bits: number): void {
+  if (state.pos + bits > state.end) throw new DecodeError(`field runs past the end of the packet content (needs ${bits} bits)`, state.pos);
+}
+
+function decodeString(state: DecodeState): string {
+  alignTo(state, 8);
+  const start = state.pos / 8;
+  const limit = state.end / 8;
+  const nul = state.bytes.indexOf(0, start);
+  if (nul < 0 || nul >= limit) throw new DecodeError('string runs past the end of the packet content', state.pos);
+  state.pos = (nul + 1) * 8;
+  return state.bytes.toString('latin1', start, nul);
+}
+
+/** A char array shown as a string: the bytes up to the first NUL, as babeltrace2 does. */
+function decodeText(state: DecodeState, length: number): string {
+  alignTo(state, 8);
+  checkRoom(state, length * 8);
+  const start = state.pos / 8;
+  state.pos += length * 8;
+  const nul = state.bytes.indexOf(0, start);
+  return state.bytes.toString('latin1', start, nul >= 0 && nul < start + length ? nul : start + length);
+}
+
+const TWO_32 = 2 ** 32;
+
+/** A reader specialised for one integer layout; bit-level when the field is not byte aligned. */
+export function integerReader(size: number, align: number, littleEndian: boolean, signed: boolean): Decoder {
+  if (size < 1 || size > 64) throw new MetadataError(`${size}-bit integers are not supported`);
+  const byteAligned = align % 8 === 0;
+  if (byteAligned && (size === 8 || size === 16 || size === 32)) {
+    return (state) => {
+      alignTo(state, align);
+      checkRoom(state, size);
+      const offset = state.pos / 8;
+      state.pos += size;
+      const view = state.view;
+      if (size === 8) return signed ? view.getInt8(offset) : view.getUint8(offset);
+      if (size === 16) return signed ? view.getInt16(offset, littleEndian) : view.getUint16(offset, littleEndian);
+      return signed ? view.getInt32(offset, littleEndian) : view.getUint32(offset, littleEndian);
+    };
+  }
+  if (byteAligned && size === 64) {
+    return (state) => {
+      alignTo(state, align);
+      checkRoom(state, 64);
+      const offset = state.pos / 8;
+      state.pos += 64;
+      const view = state.view;
+      const low = view.getUint32(offset + (littleEndian ? 0 : 4), littleEndian);
+      const high = view.getUint32(offset + (littleEndian ? 4 : 0), littleEndian);
+      if (high < 0x200000) return high * TWO_32 + low;
+      if (signed && high >= 0xffe00000) return (high - TWO_32) * TWO_32 + low;
+      return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
+    };
+  }
+  return (state) => {
+    alignTo(state, align);
+    checkRoom(state, size);
+    let value: number | bigint;
+    if (size <= 32) {
+      value = readBits(state.bytes, state.pos, size, littleEndian);
+    } else {
+      const highBits = size - 32;
+      const low = littleEndian ? readBits(state.bytes, state.pos, 32, true) : readBits(state.bytes, state.pos + highBits, 32, false);
+      const high = littleEndian ? readBits(state.bytes, state.pos + 32, highBits, true) : readBits(state.bytes, state.pos, highBits, false);
+      value = high < 0x200000 ? high * TWO_32 + low : (BigInt(high) << 32n) | BigInt(low);
+    }
+    state.pos += size;
+    if (!signed) return value;
+    if (typeof value === 'bigint') return BigInt.asIntN(size, value);
+    const half = 2 ** (size - 1);
+    if (value >= half) {
+      if (size > 52) return BigInt.asIntN(size, BigInt(value));
+      return value - half * 2;
+    }
+    return value;
+  };
+}
+
+/** Up to 32 bits at any bit position: little-endian counts bits from each byte's LSB, big-endian from its MSB. */
+function readBits(bytes: Buffer, pos: number, size: number, littleEndian: boolean): number {
+  const first = Math.floor(pos / 8);
+  const shift = pos % 8;
+  const count = Math.ceil((shift + size) / 8);
+  let accumulated = 0;
+  if (littleEndian) {
+    for (let i = count - 1; i >= 0; i--) accumulated = accumulated * 256 + bytes[first + i]!;
+    return Math.floor(accumulated / 2 ** shift) % 2 ** size;
+  }
+  for (let i = 0; i < count; i++) accumulated = accumulated * 256 + bytes[first + i]!;
+  return Math.floor(accumulated / 2 ** (count * 8 - shift - size)) % 2 ** size;
+}
+
+/** Last path component of every sequence length and variant tag in these classes. */
+export function collectReferencedNames(types: Iterable<FieldClass | null>, into = new Set<string>()): Set<string> {
+  const visit = (type: FieldClass): void => {
+    switch (type.kind) {
+      case 'struct':
+        type.members.forEach((m) => visit(m.type));
+        break;
+      case 'variant':
+        into.add(type.tag.split('.').pop()!);
+        type.options.forEach((o) => visit(o.type));
+        break;
+      case 'array':
+        visit(type.element);
+        break;
+      case 'sequence':
+        into.add(type.lengthPath.split('.').pop()!);
+        visit(type.element);
+        break;
+      default:
+        break;
+    }
+  };
+  for (const type of types) if (type) visit(type);
+  return into;
+}

@@ -1,0 +1,480 @@
+// Reads CTF 1.8 trace directories: each stream file packet by packet (memory
+// is bounded by the largest packet), and all streams of all traces merged in
+// time order.
+
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import {
+  collectReferencedNames,
+  DecodeError,
+  DecoderCompiler,
+  DecodeState,
+  type Decoder,
+  type FieldValue,
+} from './field-decoder.js';
+import { readTraceMetadata, TraceFormatError } from './metadata-file.js';
+import { MetadataError, type ClockClass, type EventClass, type FieldClass, type StreamClass, type TraceMetadata } from './metadata-model.js';
+
+const PACKET_MAGIC = 0xc1fc1fc1;
+const FIRST_READ_BYTES = 4096;
+
+/** Packet-context members that describe the packet rather than its contents. */
+export const PACKET_CONTEXT_MEANINGS: ReadonlySet<string> = new Set([
+  'timestamp_begin',
+  'timestamp_end',
+  'content_size',
+  'packet_size',
+  'events_discarded',
+  'packet_seq_num',
+]);
+const PACKET_HEADER_SPECIAL = new Set(['magic', 'stream_id', 'stream_instance_id']);
+const NO_CLOCK_UPDATE = new Set(['timestamp_end']);
+
+export interface CtfTrace {
+  dir: string;
+  /** As babeltrace2 names it: the hostname, then the path below the directory the user gave. */
+  name: string;
+  metadata: TraceMetadata;
+  clock: ClockClass | null;
+  /** Names that some sequence or variant refers to: printers keep these fields. */
+  referencedNames: ReadonlySet<string>;
+}
+
+export interface CtfEvent {
+  kind: 'event';
+  trace: CtfTrace;
+  streamClass: StreamClass;
+  eventClass: EventClass;
+  /** Clock value in cycles. */
+  cycles: bigint;
+  /** Nanoseconds from the clock's origin (the Unix epoch for LTTng). */
+  timestampNs: bigint;
+  cpuId: number | null;
+  packetContext: FieldValue[] | null;
+  streamContext: FieldValue[] | null;
+  context: FieldValue[] | null;
+  payload: FieldValue[] | null;
+}
+
+/** What a packet's counters say was lost before it (LTTng: a full ring buffer). */
+export interface DiscardedNotice {
+  kind: 'discarded';
+  what: 'event' | 'packet';
+  count: number;
+  trace: CtfTrace;
+  streamClassId: number;
+  streamId: number;
+  /** Absolute, as babeltrace2 prints it. */
+  streamFile: string;
+  /** The range the loss happened in: previous packet's end to this packet's end (events) or beginning (packets). */
+  beginNs: bigint | null;
+  endNs: bigint | null;
+  /** Where the notice sorts among events: the range's beginning. */
+  timestampNs: bigint;
+}
+
+/** A packet that begins before the previous one of its stream ended (old LTTng did this): read anyway. */
+export interface BackwardsPacketNotice {
+  kind: 'backwards-packet';
+  streamFile: string;
+  packetOffset: number;
+  beginNs: bigint;
+  previousEndNs: bigint;
+  timestampNs: bigint;
+}
+
+export type CtfMessage = CtfEvent | DiscardedNotice | BackwardsPacketNotice;
+
+interface PacketCounters {
+  endNs: bigint | null;
+  discarded: number | null;
+  sequence: number | null;
+}
+
+interface StreamDecoders {
+  compiler: DecoderCompiler;
+  packetContext: Decoder | null;
+  eventHeader: Decoder | null;
+  eventContext: Decoder | null;
+  events: Map<number, { context: Decoder | null; payload: Decoder | null }>;
+}
+
+/** Every directory at or under `root` that holds a `metadata` file, sorted. */
+export function findTraceDirs(root: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string): void => {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    if (entries.some((e) => e.isFile() && e.name === 'metadata')) found.push(dir);
+    for (const entry of entries) if (entry.isDirectory() && !entry.name.startsWith('.')) visit(join(dir, entry.name));
+  };
+  visit(root);
+  return found.sort();
+}
+
+export function openTrace(dir: string, root = dir): CtfTrace {
+  const metadata = readTraceMetadata(dir);
+  const types: Array<FieldClass | null> = [metadata.packetHeader];
+  for (const stream of metadata.streams.values()) {
+    types.push(stream.packetContext, stream.eventHeader, stream.eventContext);
+    for (const event of stream.events.values()) types.push(event.context, event.payload);
+  }
+  const clock = metadata.clocks.values().next().value ?? null;
+  const hostname = metadata.env.get('hostname');
+  const below = relative(root, dir);
+  const name = [typeof hostname === 'string' ? hostname : null, below || null].filter((part) => part !== null).join('/') || basename(dir);
+  return { dir, name, metadata, clock, referencedNames: collectReferencedNames(types) };
+}
+
+/** ns from origin, as babeltrace2 computes it: offsets and value converted separately. */
+export function cyclesToNs(clock: ClockClass | null, cycles: bigint): bigint {
+  if (!clock) return cycles;
+  const toNs = (c: bigint) => (clock.freq === 1_000_000_000n ? c : (c * 1_000_000_000n) / clock.freq);
+  return clock.offsetSeconds * 1_000_000_000n + toNs(clock.offsetCycles) + toNs(cycles);
+}
+
+/** One stream file, decoded event by event. */
+export class StreamFileReader {
+  private readonly fd: number;
+  private readonly fileSize: number;
+  private readonly state = new DecodeState();
+  private readonly packetHeader: Decoder | null;
+  private readonly streams = new Map<number, StreamDecoders>();
+  private buffer = Buffer.alloc(FIRST_READ_BYTES);
+  private packetOffset = 0;
+  private nextPacketOffset = 0;
+  private inPacket = false;
+  private current: StreamDecoders | null = null;
+  private currentClass: StreamClass | null = null;
+  private packetContextValue: FieldValue[] | null = null;
+  private cpuId: number | null = null;
+  /** Bytes the current packet should have when the file ends inside it, else 0. */
+  private truncatedBytes = 0;
+  private previousPacket: PacketCounters | null = null;
+  private readonly notices: Array<DiscardedNotice | BackwardsPacketNotice> = [];
+
+  constructor(
+    readonly trace: CtfTrace,
+    readonly file: string,
+    /** babeltrace2's stream ID when the packet header has no stream_instance_id: the file's rank in its trace. */
+    private readonly fileIndex = 0,
+  ) {
+    this.fd = openSync(file, 'r');
+    this.fileSize = statSync(file).size;
+    try {
+      this.packetHeader = this.compileStreams();
+    } catch (error) {
+      closeSync(this.fd);
+      if (error instanceof MetadataError) throw new TraceFormatError(join(trace.dir, 'metadata'), null, error.message);
+      throw error;
+    }
+  }
+
+  /** The packet header decoder; fills `streams` with each stream class's decoders. */
+  private compileStreams(): Decoder | null {
+    const trace = this.trace;
+    const compiler = new DecoderCompiler(trace.metadata.byteOrder, trace.referencedNames);
+    const packetHeader = trace.metadata.packetHeader ? compiler.compileScope(trace.metadata.packetHeader, { special: PACKET_HEADER_SPECIAL }) : null;
+    for (const stream of trace.metadata.streams.values()) {
+      const streamCompiler = compiler.fork();
+      this.streams.set(stream.id, {
+        compiler: streamCompiler,
+        packetContext: stream.packetContext
+          ? streamCompiler.compileScope(stream.packetContext, { special: PACKET_CONTEXT_MEANINGS, noClockUpdate: NO_CLOCK_UPDATE })
+          : null,
+        eventHeader: stream.eventHeader ? streamCompiler.compileScope(stream.eventHeader, { captureEventId: true }) : null,
+        eventContext: stream.eventContext ? streamCompiler.compileScope(stream.eventContext) : null,
+        events: new Map(),
+      });
+    }
+    return packetHeader;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** The next event or loss notice, or null at the end of the file. */
+  next(): CtfMessage | null {
+    try {
+      for (;;) {
+        const notice = this.notices.shift();
+        if (notice) return notice;
+        if (!this.inPacket) {
+          if (!this.openPacket()) return null;
+          continue;
+        }
+        if (this.state.pos < this.state.end) return this.decodeEvent();
+        if (this.truncatedBytes > 0) throw this.truncationError();
+        this.inPacket = false;
+      }
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        if (this.truncatedBytes > 0) throw this.truncationError();
+        throw new TraceFormatError(this.file, this.packetOffset + Math.floor(error.bitOffset / 8), error.message);
+      }
+      if (error instanceof MetadataError) throw new TraceFormatError(join(this.trace.dir, 'metadata'), null, error.message);
+      throw error;
+    }
+  }
+
+  private truncationError(): TraceFormatError {
+    const present = this.fileSize - this.packetOffset;
+    return new TraceFormatError(this.file, this.fileSize, `file cut short: the packet at byte ${this.packetOffset} has ${this.truncatedBytes} bytes of content, the file only ${present}`);
+  }
+
+  private read(offset: number, length: number): Buffer {
+    if (this.buffer.length < length) this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, this.buffer, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return this.buffer.subarray(0, done);
+  }
+
+  private openPacket(): boolean {
+    if (this.nextPacketOffset >= this.fileSize) return false;
+    this.packetOffset = this.nextPacketOffset;
+    const remaining = this.fileSize - this.packetOffset;
+    const state = this.state;
+    let bytes = this.read(this.packetOffset, Math.min(FIRST_READ_BYTES, remaining));
+    state.setPacket(bytes, bytes.length * 8);
+    state.special.clear();
+    this.packetHeader?.(state);
+    const magic = state.special.get('magic');
+    if (magic !== undefined && Number(magic) !== PACKET_MAGIC) {
+      throw new DecodeError(`bad packet magic 0x${magic.toString(16)}`, 0);
+    }
+    const streamId = Number(state.special.get('stream_id') ?? 0);
+    const decoders = this.streams.get(streamId);
+    const streamClass = this.trace.metadata.streams.get(streamId);
+    if (!decoders || !streamClass) throw new DecodeError(`packet of unknown stream class ${streamId}`, 0);
+    const context = decoders.packetContext?.(state) ?? null;
+    const packetBits = Number(state.special.get('packet_size') ?? remaining * 8);
+    const contentBits = Number(state.special.get('content_size') ?? packetBits);
+    if (packetBits % 8 !== 0 || packetBits <= 0 || contentBits > packetBits) {
+      throw new DecodeError(`bad packet size (packet ${packetBits} bits, content ${contentBits} bits)`, 0);
+    }
+    const headerEnd = state.pos;
+    if (contentBits < headerEnd) throw new DecodeError('packet content smaller than its header', 0);
+    // A cut file: decode what is there, then say so.
+    const contentBytes = Math.ceil(contentBits / 8);
+    this.truncatedBytes = contentBytes > remaining ? contentBytes : 0;
+    if (contentBytes > bytes.length) bytes = this.read(this.packetOffset, Math.min(contentBytes, remaining));
+    state.setPacket(bytes, Math.min(contentBits, bytes.length * 8));
+    state.pos = headerEnd;
+    const begin = state.special.get('timestamp_begin');
+    if (begin !== undefined) state.clock = BigInt(begin);
+    this.countLosses(streamClass.id);
+    this.nextPacketOffset = this.packetOffset + packetBits / 8;
+    this.current = decoders;
+    this.currentClass = streamClass;
+    this.packetContextValue = context as FieldValue[] | null;
+    const cpuIndex = streamClass.packetContext?.members.findIndex((m) => m.name === 'cpu_id') ?? -1;
+    this.cpuId = cpuIndex >= 0 && context ? Number((context as FieldValue[])[cpuIndex]) : null;
+    this.inPacket = true;
+    return true;
+  }
+
+  /** Compares this packet's counters with the previous packet's, as babeltrace2 does. */
+  private countLosses(streamClassId: number): void {
+    const special = this.state.special;
+    const toNs = (name: string): bigint | null => {
+      const value = special.get(name);
+      return value === undefined ? null : cyclesToNs(this.trace.clock, BigInt(value));
+    };
+    const discarded = special.has('events_discarded') ? Number(special.get('events_discarded')) : null;
+    const sequence = special.has('packet_seq_num') ? Number(special.get('packet_seq_num')) : null;
+    const current: PacketCounters = { endNs: toNs('timestamp_end'), discarded, sequence };
+    const previous = this.previousPacket;
+    this.previousPacket = current;
+    if (!previous) return;
+    const beginNs = toNs('timestamp_begin');
+    if (beginNs !== null && previous.endNs !== null && beginNs < previous.endNs) {
+      this.notices.push({
+        kind: 'backwards-packet',
+        streamFile: this.file,
+        packetOffset: this.packetOffset,
+        beginNs,
+        previousEndNs: previous.endNs,
+        timestampNs: beginNs,
+      });
+      // Counters of a packet out of order say nothing about losses between it and its neighbour.
+      return;
+    }
+    const instance = special.get('stream_instance_id');
+    const notice = (what: 'event' | 'packet', count: number, endNs: bigint | null): DiscardedNotice => ({
+      kind: 'discarded',
+      what,
+      count,
+      trace: this.trace,
+      streamFile: resolve(this.file),
+      streamClassId,
+      streamId: instance === undefined ? this.fileIndex : Number(instance),
+      beginNs: previous.endNs,
+      endNs,
+      timestampNs: previous.endNs ?? 0n,
+    });
+    if (sequence !== null && previous.sequence !== null && sequence > previous.sequence + 1) {
+      this.notices.push(notice('packet', sequence - previous.sequence - 1, toNs('timestamp_begin')));
+    }
+    if (discarded !== null && previous.discarded !== null && discarded > previous.discarded) {
+      this.notices.push(notice('event', discarded - previous.discarded, current.endNs));
+    }
+  }
+
+  private decodeEvent(): CtfEvent {
+    const state = this.state;
+    const decoders = this.current!;
+    const streamClass = this.currentClass!;
+    state.eventId = 0;
+    const start = state.pos;
+    decoders.eventHeader?.(state);
+    const cycles = state.clock;
+    const eventClass = streamClass.events.get(state.eventId);
+    if (!eventClass) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${streamClass.id}`, state.pos);
+    let event = decoders.events.get(eventClass.id);
+    if (!event) {
+      const compiler = decoders.compiler.fork();
+      event = {
+        context: eventClass.context ? compiler.compileScope(eventClass.context) : null,
+        payload: eventClass.payload ? compiler.compileScope(eventClass.payload) : null,
+      };
+      decoders.events.set(eventClass.id, event);
+    }
+    const streamContext = (decoders.eventContext?.(state) ?? null) as FieldValue[] | null;
+    const context = (event.context?.(state) ?? null) as FieldValue[] | null;
+    const payload = (event.payload?.(state) ?? null) as FieldValue[] | null;
+    // An event of no bits would be read forever.
+    if (state.pos === start) throw new DecodeError('an event of zero size', start);
+    return {
+      kind: 'event',
+      trace: this.trace,
+      streamClass,
+      eventClass,
+      cycles,
+      timestampNs: cyclesToNs(this.trace.clock, cycles),
+      cpuId: this.cpuId,
+      packetContext: this.packetContextValue,
+      streamContext,
+      context,
+      payload,
+    };
+  }
+}
+
+/** The stream files of a trace directory: every regular, non-empty file but `metadata`. */
+export function streamFiles(traceDir: string): string[] {
+  return readdirSync(traceDir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name !== 'metadata' && !e.name.startsWith('.'))
+    .map((e) => join(traceDir, e.name))
+    .filter((file) => statSync(file).size > 0)
+    .sort();
+}
+
+/** Opens every stream of every trace under `roots`; the caller closes what it gets. */
+export function openMessages(roots: string[]): MessageMerger {
+  const readers: StreamFileReader[] = [];
+  try {
+    for (const root of roots) {
+      for (const dir of findTraceDirs(root)) {
+        const trace = openTrace(dir, root);
+        streamFiles(dir).forEach((file, index) => readers.push(new StreamFileReader(trace, file, index)));
+      }
+    }
+    if (readers.length === 0) throw new TraceFormatError(roots.join(', '), null, 'no CTF trace (no metadata file) here');
+  } catch (error) {
+    for (const reader of readers) reader.close();
+    throw error;
+  }
+  return new MessageMerger(readers);
+}
+
+/** Events and loss notices of every stream of every trace under `roots`, in time order. */
+export function* readMessages(roots: string[]): Generator<CtfMessage> {
+  const merger = openMessages(roots);
+  try {
+    for (let message = merger.next(); message; message = merger.next()) yield message;
+  } finally {
+    merger.close();
+  }
+}
+
+/** Events of every stream of every trace under `roots`, in time order. */
+export function* readEvents(roots: string[]): Generator<CtfEvent> {
+  for (const message of readMessages(roots)) if (message.kind === 'event') yield message;
+}
+
+interface HeapEntry {
+  message: CtfMessage;
+  reader: StreamFileReader;
+  order: number;
+}
+
+function before(a: HeapEntry, b: HeapEntry): boolean {
+  if (a.message.timestampNs !== b.message.timestampNs) return a.message.timestampNs < b.message.timestampNs;
+  return a.order < b.order;
+}
+
+/** A binary min-heap of streams keyed by their next message's time; ties go to the earlier stream. */
+export class MessageMerger {
+  private readonly heap: HeapEntry[] = [];
+  private started = false;
+
+  constructor(private readonly readers: StreamFileReader[]) {}
+
+  close(): void {
+    for (const reader of this.readers) reader.close();
+  }
+
+  next(): CtfMessage | null {
+    const heap = this.heap;
+    if (!this.started) {
+      this.started = true;
+      this.readers.forEach((reader, order) => {
+        const message = reader.next();
+        if (message) this.push({ message, reader, order });
+      });
+    } else if (heap.length > 0) {
+      // The top was handed out last time: replace it with its stream's next message.
+      const top = heap[0]!;
+      const message = top.reader.next();
+      if (message) {
+        top.message = message;
+      } else {
+        const last = heap.pop()!;
+        if (heap.length > 0) heap[0] = last;
+      }
+      this.siftDown();
+    }
+    return heap.length > 0 ? heap[0]!.message : null;
+  }
+
+  private push(entry: HeapEntry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private siftDown(): void {
+    const heap = this.heap;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === i) return;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// convert and view on the command line: parsing and the errors a user sees.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCommandLine } from '../src/cli/args.js';
+import { UserError } from '../src/util/errors.js';
+import { runCli } from './helpers/cli.js';
+
+test('convert and view parse into their commands', () => {
+  assert.deepEqual(parseCommandLine(['convert', 'traces/x', '--to', 'jsonl', '-o', 'out.jsonl']), {
+    kind: 'convert',
+    traceDir: 'traces/x',
+    format: 'jsonl',
+    outputFile: 'out.jsonl',
+  });
+  assert.deepEqual(parseCommandLine(['convert', 'traces/x']), { kind: 'convert', traceDir: 'traces/x', format: 'text', outputFile: null });
+  assert.deepEqual(parseCommandLine(['view']), { kind: 'view', traceDir: 'traces/latest' });
+  assert.deepEqual(parseCommandLine(['view', 'a']), { kind: 'view', traceDir: 'a' });
+  assert.throws(() => parseCommandLine(['convert']), UserError);
+  assert.throws(() => parseCommandLine(['convert', 'a', '--to', 'csv']), /--to must be one of text, jsonl/);
+  assert.throws(() => parseCommandLine(['convert', 'a', 'b']), UserError);
+  assert.throws(() => parseCommandLine(['view', 'a', '-o', 'f']), UserError);
+  assert.throws(() => parseCommandLine(['--custom', 'ls', '--to', 'text']), /--to goes with convert/);
+});
+
+test('convert of a missing or broken trace: one line, no stack', async () => {
+  const missing = await runCli(['convert', '/nonexistent/trace']);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr, 'benchmark-tracer: no such trace directory: /nonexistent/trace\n');
+  const empty = await runCli(['convert', '/proc/self/fdinfo']);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /^benchmark-tracer: .*no CTF trace \(no metadata file\) here/);
+});

@@ -1,0 +1,41 @@
+// Our text and babeltrace2's text of the same traces, as bytes, for
+// byte-for-byte comparisons.
+
+import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { exportTrace, type ExportFormat } from '../../src/export/ctf-export.js';
+import { findExecutable } from '../../src/util/executables.js';
+
+/** babeltrace2's default text of these trace directories; throws (never skips) when it is missing. */
+export function babeltraceText(dirs: string[]): { stdout: Buffer; stderr: string } {
+  const executable = findExecutable('babeltrace2');
+  if (!executable) throw new Error('babeltrace2 is not installed: apt-get install babeltrace2 (these tests compare our text with its text)');
+  const run = spawnSync(executable, dirs, { maxBuffer: 1 << 30, env: { ...process.env, TZ: 'UTC' } });
+  if (run.error) throw run.error;
+  if (run.status !== 0) throw new Error(`babeltrace2 ${dirs.join(' ')} exited with ${run.status}: ${run.stderr.toString()}`);
+  return { stdout: run.stdout, stderr: run.stderr.toString() };
+}
+
+export class MemorySink extends Writable {
+  readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.chunks.push(chunk);
+    done();
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** Our export; on a trace error, the bytes written before it come with the error. */
+export async function ourExport(dirs: string[], format: ExportFormat = 'text'): Promise<{ bytes: Buffer; warnings: string; error: Error | null }> {
+  const sink = new MemorySink();
+  const warnings = new MemorySink();
+  let error: Error | null = null;
+  try {
+    await exportTrace(dirs, format, sink, warnings);
+  } catch (caught) {
+    error = caught as Error;
+  }
+  return { bytes: sink.bytes(), warnings: warnings.bytes().toString('latin1'), error };
+}
