@@ -2,10 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { requireTool } from './helpers/cli.js';
-import { payloadNumber, systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
+import { assertWorkersServe, systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
 import { parseWrkOutput } from '../src/apps/web-server.js';
 
 const SYSTEM_PATHS = ['/var/log/nginx', '/var/lib/nginx', '/run/nginx.pid', '/var/www', '/etc/nginx'];
@@ -53,7 +52,6 @@ test('wrk report parser', () => {
 test('nginx: wrk figures, two workers forked by the master accept and send, nothing left; system dirs untouched', async () => {
   requireTool('nginx', 'nginx');
   requireTool('wrk', 'wrk');
-  const wwwData = Number(spawnSync('id', ['-u', 'www-data'], { encoding: 'utf8' }).stdout.trim());
 
   const systemBefore = systemDirsState();
   const before = snapshotLeftovers();
@@ -75,30 +73,7 @@ test('nginx: wrk figures, two workers forked by the master accept and send, noth
   assert.deepEqual(metadata.commands.filter((c) => c.role === 'stop').map((c) => [c.return_code, c.stopped_at_deadline]), [[0, false]]);
   assert.equal(metadata.return_code, 0, 'nginx -s quit ended the server cleanly');
 
-  // Worker processes: forked by the master, each then running as its own process.
-  const master = metadata.scope.root_pids[0]!;
-  const forked = events.filter((e) => e.name === 'sched_process_fork' && e.pid === master).map((e) => payloadNumber(e, 'child_tid'));
-  const workers = forked.filter((child) => events.some((e) => e.pid === child && e.tid === child && e.procname === 'nginx'));
-  assert.equal(workers.length, 2, `worker processes forked by the master ${master}: ${workers.join(', ')}`);
-  const ofWorkers = events.filter((e) => workers.includes(e.pid) && e.procname === 'nginx');
-  const succeeded = (name: string, minimum: number) => ofWorkers.filter((e) => e.name === name && payloadNumber(e, 'ret') >= minimum).length;
-
-  for (const worker of workers) {
-    assert.ok(
-      ofWorkers.some((e) => e.name === 'syscall_entry_setuid' && e.tid === worker && payloadNumber(e, 'uid') === wwwData),
-      `worker ${worker} drops to www-data`,
-    );
-    assert.ok(ofWorkers.some((e) => e.name === 'sched_process_exit' && e.tid === worker), `worker ${worker} exits at the stop`);
-  }
-  assert.ok(succeeded('syscall_exit_accept4', 0) + succeeded('syscall_exit_accept', 0) >= 50, 'the workers accept the 50 wrk connections');
-  assert.equal(events.filter((e) => e.pid === master && /accept/.test(e.name)).length, 0, 'the master accepts nothing');
-  const requests = figures.requests!;
-  assert.ok(succeeded('syscall_exit_writev', 1) >= requests, 'the workers write response headers');
-  assert.ok(succeeded('syscall_exit_sendfile64', 1) >= requests, 'the workers send the page with sendfile');
-  assert.ok(
-    ofWorkers.some((e) => e.name === 'syscall_entry_sendfile64' && payloadNumber(e, 'count') === 64 * 1024),
-    'a worker sends the 64 KiB static file',
-  );
+  const workers = assertWorkersServe(events, metadata.scope.root_pids[0]!, { procname: 'nginx', requests: figures.requests!, minWorkers: 2, exactWorkers: true });
 
   assertNothingLeftBehind(before, metadata);
   // Workers show "nginx: worker process" as their command line: the generic check cannot see them.
