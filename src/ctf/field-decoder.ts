@@ -50,13 +50,15 @@ export class DecodeState {
       this.clock = next;
       return;
     }
-    const range = 1n << BigInt(size);
-    const mask = range - 1n;
+    const mask = CLOCK_MASKS[size]!;
     let clock = this.clock;
-    if (next < (clock & mask)) clock += range;
+    if (next < (clock & mask)) clock += mask + 1n;
     this.clock = (clock & ~mask) | next;
   }
 }
+
+/** 2^size - 1 for every clock field narrower than 64 bits, computed once: this runs for every event. */
+const CLOCK_MASKS = Array.from({ length: 64 }, (_, size) => (1n << BigInt(size)) - 1n);
 
 export type Decoder = (state: DecodeState) => FieldValue;
 

@@ -151,6 +151,8 @@ export class StreamFileReader {
   private truncatedBytes = 0;
   private previousPacket: PacketCounters | null = null;
   private readonly notices: Array<DiscardedNotice | BackwardsPacketNotice> = [];
+  /** cyclesToNs() of 0, when the clock counts nanoseconds: then an event's time is one addition. */
+  private readonly nsOrigin: bigint | null;
 
   constructor(
     readonly trace: CtfTrace,
@@ -158,6 +160,7 @@ export class StreamFileReader {
     /** babeltrace2's stream ID when the packet header has no stream_instance_id: the file's rank in its trace. */
     private readonly fileIndex = 0,
   ) {
+    this.nsOrigin = trace.clock === null || trace.clock.freq === 1_000_000_000n ? cyclesToNs(trace.clock, 0n) : null;
     this.fd = openSync(file, 'r');
     this.fileSize = statSync(file).size;
     try {
@@ -354,7 +357,7 @@ export class StreamFileReader {
       streamClass,
       eventClass,
       cycles,
-      timestampNs: cyclesToNs(this.trace.clock, cycles),
+      timestampNs: this.nsOrigin === null ? cyclesToNs(this.trace.clock, cycles) : this.nsOrigin + cycles,
       cpuId: this.cpuId,
       packetContext: this.packetContextValue,
       streamContext,

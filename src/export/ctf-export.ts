@@ -5,12 +5,14 @@
 import type { Writable } from 'node:stream';
 import { openMessages } from '../ctf/trace-reader.js';
 import { JsonLineFormatter } from './jsonl.js';
-import { formatBackwardsPacket, formatDiscarded, PrettyTextFormatter } from './pretty-text.js';
+import { ByteChunk, formatBackwardsPacket, formatDiscarded, PrettyTextFormatter } from './pretty-text.js';
 
 export type ExportFormat = 'text' | 'jsonl';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['text', 'jsonl'];
 
 const CHUNK_BYTES = 1 << 20;
+/** Room past a full chunk for the line that fills it, so most lines never grow the buffer. */
+const CHUNK_SLACK = 1 << 16;
 
 export interface ExportSummary {
   events: number;
@@ -24,12 +26,10 @@ export interface ExportSummary {
  * babeltrace2's stderr.
  */
 export async function exportTrace(roots: string[], format: ExportFormat, out: Writable, warnings: Writable | null = null): Promise<ExportSummary> {
-  const formatter = format === 'text' ? new PrettyTextFormatter() : new JsonLineFormatter();
-  // Text keeps the trace's bytes (latin1 strings); JSON lines are UTF-8.
-  const encoding: BufferEncoding = format === 'text' ? 'latin1' : 'utf8';
-  // Lines are written straight into a chunk buffer: no long strings to build and flatten.
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let used = 0;
+  const text = format === 'text' ? new PrettyTextFormatter() : null;
+  const jsonl = format === 'jsonl' ? new JsonLineFormatter() : null;
+  // Lines go straight into a chunk buffer: no long strings to build and flatten.
+  const chunk = new ByteChunk(CHUNK_BYTES + CHUNK_SLACK);
   let events = 0;
   const warningLines: string[] = [];
   const messages = openMessages(roots);
@@ -41,11 +41,8 @@ export async function exportTrace(roots: string[], format: ExportFormat, out: Wr
   out.on('error', onError);
   const flush = async (): Promise<void> => {
     if (failure) throw failure;
-    if (used === 0) return;
-    const ready = out.write(chunk.subarray(0, used));
-    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    used = 0;
-    if (!ready) {
+    if (chunk.pos === 0) return;
+    if (!out.write(chunk.take())) {
       await new Promise<void>((resolve) => {
         const done = () => {
           out.off('drain', done);
@@ -66,14 +63,10 @@ export async function exportTrace(roots: string[], format: ExportFormat, out: Wr
         warnings?.write(Buffer.from(warning, 'latin1'));
         continue;
       }
-      const line = formatter.format(message);
-      // latin1 takes one byte per char; UTF-8 at most three per UTF-16 unit.
-      const room = encoding === 'latin1' ? line.length : line.length * 3;
-      if (used + room > chunk.length) {
-        await flush();
-        if (room > chunk.length) chunk = Buffer.allocUnsafe(room);
-      }
-      used += chunk.write(line, used, encoding);
+      // Text keeps the trace's bytes (latin1 strings); JSON lines are UTF-8.
+      if (text) text.write(chunk, message);
+      else chunk.utf8(jsonl!.format(message));
+      if (chunk.pos >= CHUNK_BYTES) await flush();
       events++;
     }
   } finally {

@@ -3,62 +3,141 @@
 // which fields reach its output: src/plugins/ctf/common/metadata/
 // ctf-meta-update-in-ir.c (fields with a special meaning or mapped to a clock
 // are dropped unless a sequence or variant refers to them).
+//
+// Speed matters (millions of lines): each event class gets writers, built
+// once, that put bytes straight into a reusable chunk; no line strings.
 
 import type { FieldValue, VariantValue } from '../ctf/field-decoder.js';
 import { isTextElement } from '../ctf/field-decoder.js';
 import { displayName, type EventClass, type FieldClass, type IntegerClass, type StructClass } from '../ctf/metadata-model.js';
-import { PACKET_CONTEXT_MEANINGS, type BackwardsPacketNotice, type CtfEvent, type CtfTrace, type DiscardedNotice } from '../ctf/trace-reader.js';
-
-type Formatter = (value: FieldValue) => string;
+import { PACKET_CONTEXT_MEANINGS, type BackwardsPacketNotice, type CtfEvent, type DiscardedNotice } from '../ctf/trace-reader.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 
-type LineFormatter = (event: CtfEvent) => string;
+/** Output bytes being gathered; grows only for a line larger than its room. */
+export class ByteChunk {
+  bytes: Buffer;
+  pos = 0;
+
+  constructor(private readonly size: number) {
+    this.bytes = Buffer.allocUnsafe(size);
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n > this.bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.pos + n));
+      this.bytes.copy(bigger, 0, 0, this.pos);
+      this.bytes = bigger;
+    }
+  }
+
+  /** One byte per char: strings hold the trace's bytes. */
+  latin1(text: string): void {
+    this.reserve(text.length);
+    this.pos += this.bytes.write(text, this.pos, 'latin1');
+  }
+
+  utf8(text: string): void {
+    this.reserve(text.length * 3);
+    this.pos += this.bytes.write(text, this.pos, 'utf8');
+  }
+
+  put(piece: Uint8Array): void {
+    const length = piece.length;
+    this.reserve(length);
+    const bytes = this.bytes;
+    const pos = this.pos;
+    // A loop beats a native copy for the short pieces of a line.
+    if (length < 32) for (let i = 0; i < length; i++) bytes[pos + i] = piece[i]!;
+    else bytes.set(piece, pos);
+    this.pos = pos + length;
+  }
+
+  /** What was gathered; the chunk starts over in a new buffer (the writer may still hold this one). */
+  take(): Buffer {
+    const full = this.bytes.subarray(0, this.pos);
+    this.bytes = Buffer.allocUnsafe(this.size);
+    this.pos = 0;
+    return full;
+  }
+}
+
+type Writer = (out: ByteChunk, value: FieldValue) => void;
+type LineWriter = (out: ByteChunk, event: CtfEvent) => void;
+
+const bytesOf = (text: string): Buffer => Buffer.from(text, 'latin1');
+const UNKNOWN_DELTA = bytesOf('(+?.?????????) ');
 
 /** Formats events one line each; keeps the previous timestamp for the delta. */
 export class PrettyTextFormatter {
+  /** Previous timestamp: as bigint, and split in seconds and ns when it is after the epoch. */
   private lastNs: bigint | null = null;
-  private readonly formatters = new WeakMap<object, Formatter | null>();
+  private lastSecond = -1;
+  private lastNanos = 0;
+  /** The second being printed: its start in ns (at first far from any 64-bit time), its number, and `[HH:MM:SS.`. */
+  private secondStart = -(1n << 80n);
+  private second = -1;
+  private secondText = bytesOf('');
   /** Everything after the time and delta, built once per event class. */
-  private readonly lines = new WeakMap<EventClass, LineFormatter>();
+  private readonly lines = new Map<EventClass, LineWriter>();
 
-  /** One event as a line, with its '\n'; latin1, so write it with the latin1 encoding. */
-  format(event: CtfEvent): string {
+  /** Appends one event as a line, with its '\n'. */
+  write(out: ByteChunk, event: CtfEvent): void {
     let line = this.lines.get(event.eventClass);
     if (!line) {
       line = this.compileLine(event);
       this.lines.set(event.eventClass, line);
     }
-    return `[${formatClock(event.timestampNs)}] (${this.delta(event.timestampNs)}) ${line(event)}`;
+    this.writeTime(out, event.timestampNs);
+    line(out, event);
   }
 
-  private compileLine(event: CtfEvent): LineFormatter {
-    const hostname = event.trace.metadata.env.get('hostname');
-    const head = `${typeof hostname === 'string' ? `${hostname} ` : ''}${event.eventClass.name}: `;
-    const scopes: Array<{ read: (e: CtfEvent) => FieldValue[] | null; format: Formatter }> = [];
-    const add = (type: StructClass | null, meanings: ReadonlySet<string> | null, read: (e: CtfEvent) => FieldValue[] | null) => {
-      const format = type ? this.scopeFormatter(event.trace, type, meanings) : null;
-      if (format) scopes.push({ read, format });
-    };
-    add(event.streamClass.packetContext, PACKET_CONTEXT_MEANINGS, (e) => e.packetContext);
-    add(event.streamClass.eventContext, null, (e) => e.streamContext);
-    add(event.eventClass.context, null, (e) => e.context);
-    add(event.eventClass.payload, null, (e) => e.payload);
-    return (e) => {
-      let text = head;
-      let first = true;
-      for (const scope of scopes) {
-        const value = scope.read(e);
-        if (!value) continue;
-        if (!first) text += ', ';
-        first = false;
-        text += scope.format(value);
+  /** `[HH:MM:SS.nnnnnnnnn] (+S.nnnnnnnnn) `, in numbers rather than bigints when the time is after the epoch. */
+  private writeTime(out: ByteChunk, ns: bigint): void {
+    // One bigint subtraction per event; the range check is exact enough in a double.
+    let nanos = Number(ns - this.secondStart);
+    if (!(nanos >= 0 && nanos < 1e9)) {
+      if (ns < 0n) {
+        out.latin1(`[${formatClock(ns)}] (${this.slowDelta(ns)}) `);
+        this.lastSecond = -1;
+        return;
       }
-      return `${text}\n`;
-    };
+      const second = ns / NS_PER_SECOND;
+      this.secondStart = second * NS_PER_SECOND;
+      this.second = Number(second);
+      this.secondText = bytesOf(`[${formatClock(this.secondStart).slice(0, -9)}`);
+      nanos = Number(ns - this.secondStart);
+    }
+    out.put(this.secondText);
+    out.reserve(48);
+    const bytes = out.bytes;
+    let pos = putPadded9(bytes, out.pos, nanos);
+    bytes[pos++] = 0x5d; // ]
+    bytes[pos++] = 0x20;
+    out.pos = pos;
+    const delta = (this.second - this.lastSecond) * 1e9 + (nanos - this.lastNanos);
+    if (this.lastSecond < 0 || delta < 0 || !Number.isSafeInteger(delta)) {
+      if (this.lastNs === null) out.put(UNKNOWN_DELTA);
+      else out.latin1(`(${this.slowDelta(ns)}) `);
+    } else {
+      bytes[pos++] = 0x28; // (
+      bytes[pos++] = 0x2b; // +
+      const seconds = Math.floor(delta / 1e9);
+      pos = putUint(bytes, pos, seconds);
+      bytes[pos++] = 0x2e; // .
+      pos = putPadded9(bytes, pos, delta - seconds * 1e9);
+      bytes[pos++] = 0x29; // )
+      bytes[pos++] = 0x20;
+      out.pos = pos;
+    }
+    this.lastNs = ns;
+    this.lastSecond = this.second;
+    this.lastNanos = nanos;
   }
 
-  private delta(ns: bigint): string {
+  /** The delta in bigints: the first event, before the epoch, going backwards (wraps as an unsigned 64-bit value). */
+  private slowDelta(ns: bigint): string {
     const last = this.lastNs;
     this.lastNs = ns;
     if (last === null) return '+?.?????????';
@@ -67,15 +146,182 @@ export class PrettyTextFormatter {
     return `+${delta / NS_PER_SECOND}.${(delta % NS_PER_SECOND).toString().padStart(9, '0')}`;
   }
 
-  private scopeFormatter(trace: CtfTrace, type: StructClass, meanings: ReadonlySet<string> | null): Formatter | null {
-    let formatter = this.formatters.get(type);
-    if (formatter === undefined) {
-      formatter = compileFormatter(type, { referenced: trace.referencedNames, meanings });
-      this.formatters.set(type, formatter);
-    }
-    return formatter;
+  private compileLine(event: CtfEvent): LineWriter {
+    const hostname = event.trace.metadata.env.get('hostname');
+    const code = new LineCode();
+    code.put(`${typeof hostname === 'string' ? `${hostname} ` : ''}${event.eventClass.name}: `);
+    code.emit('let first = true;');
+    const add = (type: StructClass | null, meanings: ReadonlySet<string> | null, field: 'packetContext' | 'streamContext' | 'context' | 'payload') => {
+      const rules = { referenced: event.trace.referencedNames, meanings };
+      if (!type || !isVisible(type, null, false, rules)) return;
+      const values = code.local();
+      code.emit(`const ${values} = e.${field};`, `if (${values} !== null) {`, 'if (!first) {');
+      code.put(', ');
+      code.emit('}', 'first = false;');
+      code.struct(type, rules, true, values);
+      code.emit('}');
+    };
+    add(event.streamClass.packetContext, PACKET_CONTEXT_MEANINGS, 'packetContext');
+    add(event.streamClass.eventContext, null, 'streamContext');
+    add(event.eventClass.context, null, 'context');
+    add(event.eventClass.payload, null, 'payload');
+    code.put('\n');
+    return code.build();
   }
 }
+
+/**
+ * The source of one event class's line writer, every struct member inline.
+ * It works on locals `b` (the bytes) and `p` (the position): room for all of
+ * the line's constant text and numbers is reserved up front, and again after
+ * each write of unbounded length (strings, arrays, the rare bigint), which
+ * goes through the chunk.
+ */
+class LineCode {
+  private readonly lines: string[] = [];
+  private readonly bound: unknown[] = [];
+  private locals = 0;
+  /** Bytes the line's constant text and numbers can take. */
+  private room = 0;
+
+  /** A name in the generated code for this value. */
+  bind(value: unknown): string {
+    this.bound.push(value);
+    return `b${this.bound.length - 1}`;
+  }
+
+  local(): string {
+    return `v${this.locals++}`;
+  }
+
+  emit(...lines: string[]): void {
+    this.lines.push(...lines);
+  }
+
+  /** Constant text as one store per byte: cheaper than a copy for pieces this short. */
+  put(text: string): void {
+    const bytes = bytesOf(text);
+    this.room += bytes.length;
+    this.emit(...[...bytes].map((byte, i) => `b[p + ${i}] = ${byte};`), `p += ${bytes.length};`);
+  }
+
+  struct(type: StructClass, rules: VisibilityRules, topLevel: boolean, values: string): void {
+    let shown = 0;
+    type.members.forEach((member, index) => {
+      if (!isVisible(member.type, member.name, topLevel, rules)) return;
+      this.put(`${shown++ === 0 ? '{ ' : ', '}${displayName(member.name)} = `);
+      this.field(member.type, rules, `${values}[${index}]`);
+    });
+    this.put(shown === 0 ? '{ }' : ' }');
+  }
+
+  private field(type: FieldClass, rules: VisibilityRules, value: string): void {
+    const local = this.local();
+    this.emit(`const ${local} = ${value};`);
+    if (type.kind === 'int' && type.base !== 2 && type.base !== 8) {
+      const hex = type.base === 16;
+      this.room += hex ? 18 : 16;
+      this.emit(
+        `if (typeof ${local} === 'number' && ${local} >= 0${hex ? '' : ` && ${local} <= ${Number.MAX_SAFE_INTEGER}`}) p = ${hex ? 'putHex' : 'putUint'}(b, p, ${local});`,
+        `else {`,
+      );
+      this.viaChunk(`${this.bind(compileField(type, rules))}(out, ${local});`);
+      this.emit('}');
+    } else if (type.kind === 'struct') {
+      this.struct(type, rules, false, local);
+    } else if (type.kind === 'string' || ((type.kind === 'array' || type.kind === 'sequence') && isTextElement(type.element))) {
+      this.viaChunk(`writeString(out, ${local});`);
+    } else {
+      this.viaChunk(`${this.bind(compileField(type, rules))}(out, ${local});`);
+    }
+  }
+
+  /** A write of unbounded length, through the chunk; then room for the rest of the line again. */
+  private viaChunk(call: string): void {
+    this.emit('out.pos = p;', call, 'out.reserve(ROOM);', 'b = out.bytes;', 'p = out.pos;');
+  }
+
+  build(): LineWriter {
+    const names = this.bound.map((_, i) => `b${i}`);
+    const body = ['out.reserve(ROOM);', 'let b = out.bytes;', 'let p = out.pos;', ...this.lines, 'out.pos = p;']
+      .map((line) => line.replace('ROOM', String(this.room)))
+      .join('\n');
+    const source = `return function writeLine(out, e) {\n${body}\n};`;
+    return new Function('putUint', 'putHex', 'writeString', ...names, source)(putUint, putHex, writeString, ...this.bound) as LineWriter;
+  }
+}
+
+/** A non-negative safe integer in decimal at `pos`; returns the position after it. The caller reserved room. */
+function putUint(bytes: Buffer, pos: number, n: number): number {
+  // Most values (cpu, prio, fd, state, small return values) have one or two digits.
+  if (n < 10) {
+    bytes[pos] = 0x30 + n;
+    return pos + 1;
+  }
+  if (n < 100) {
+    const tens = (n / 10) | 0;
+    bytes[pos] = 0x30 + tens;
+    bytes[pos + 1] = 0x30 + (n - tens * 10);
+    return pos + 2;
+  }
+  let length = 3;
+  while (length < 16 && n >= POWERS_OF_TEN[length]!) length++;
+  let i = pos + length - 1;
+  // Above 2^31 the digits need floating-point division; below, integer division.
+  for (; n > 0x7fffffff; i--) {
+    const quotient = Math.floor(n / 10);
+    bytes[i] = 0x30 + (n - quotient * 10);
+    n = quotient;
+  }
+  for (; i >= pos; i--) {
+    const quotient = (n / 10) | 0;
+    bytes[i] = 0x30 + (n - quotient * 10);
+    n = quotient;
+  }
+  return pos + length;
+}
+
+const POWERS_OF_TEN = Array.from({ length: 17 }, (_, i) => 10 ** i);
+
+/** 0 <= n < 1e9 as nine digits at `pos`; returns the position after them. The caller reserved room. */
+function putPadded9(bytes: Buffer, pos: number, n: number): number {
+  // Two digits per division.
+  for (let i = pos + 8; i > pos; i -= 2) {
+    const quotient = (n / 100) | 0;
+    const pair = (n - quotient * 100) * 2;
+    bytes[i] = DIGIT_PAIRS[pair + 1]!;
+    bytes[i - 1] = DIGIT_PAIRS[pair]!;
+    n = quotient;
+  }
+  bytes[pos] = 0x30 + n;
+  return pos + 9;
+}
+
+const DIGIT_PAIRS = bytesOf(Array.from({ length: 100 }, (_, i) => i.toString().padStart(2, '0')).join(''));
+
+/** `0x` and a non-negative safe integer in upper-case hex at `pos`, as two 32-bit halves for bit operations; returns the position after it. */
+function putHex(bytes: Buffer, pos: number, n: number): number {
+  bytes[pos++] = 0x30;
+  bytes[pos++] = 0x78;
+  const high = Math.floor(n / 0x1_0000_0000);
+  const low = n >>> 0;
+  if (high > 0) {
+    pos = putHexDigits(bytes, pos, high, (35 - Math.clz32(high)) >> 2);
+    return putHexDigits(bytes, pos, low, 8);
+  }
+  return putHexDigits(bytes, pos, low, low === 0 ? 1 : (35 - Math.clz32(low)) >> 2);
+}
+
+/** The low `length` hex digits of a 32-bit value at `pos`; returns the position after them. */
+function putHexDigits(bytes: Buffer, pos: number, value: number, length: number): number {
+  for (let i = pos + length - 1; i >= pos; i--) {
+    bytes[i] = HEX_DIGITS[value & 15]!;
+    value >>>= 4;
+  }
+  return pos + length;
+}
+
+const HEX_DIGITS = bytesOf('0123456789ABCDEF');
 
 /** babeltrace2's warning (on stderr) about what a tracer discarded. Reference: print_discarded_elements_msg(). */
 export function formatDiscarded(notice: DiscardedNotice): string {
@@ -146,89 +392,143 @@ export function isVisible(type: FieldClass, name: string | null, topLevel: boole
   }
 }
 
-function compileFormatter(type: StructClass, rules: VisibilityRules): Formatter | null {
-  if (!isVisible(type, null, false, rules)) return null;
-  return compileStruct(type, rules, true);
-}
-
-function compileStruct(type: StructClass, rules: VisibilityRules, topLevel: boolean): Formatter {
-  const shown: Array<{ index: number; prefix: string; format: Formatter }> = [];
+function compileStruct(type: StructClass, rules: VisibilityRules, topLevel: boolean): Writer {
+  const shown: Array<{ index: number; prefix: Buffer; write: Writer }> = [];
   type.members.forEach((member, index) => {
     if (!isVisible(member.type, member.name, topLevel, rules)) return;
-    const prefix = `${shown.length === 0 ? ' ' : ', '}${displayName(member.name)} = `;
-    shown.push({ index, prefix, format: compileField(member.type, rules) });
+    const prefix = bytesOf(`${shown.length === 0 ? '{ ' : ', '}${displayName(member.name)} = `);
+    shown.push({ index, prefix, write: compileField(member.type, rules) });
   });
-  return (value) => {
+  if (shown.length === 0) return (out) => out.put(EMPTY_STRUCT);
+  return (out, value) => {
     const values = value as FieldValue[];
-    let text = '{';
-    for (const member of shown) text += member.prefix + member.format(values[member.index]!);
-    return `${text} }`;
+    for (const member of shown) {
+      out.put(member.prefix);
+      member.write(out, values[member.index]!);
+    }
+    out.put(STRUCT_END);
   };
 }
 
-function compileField(type: FieldClass, rules: VisibilityRules): Formatter {
+const EMPTY_STRUCT = bytesOf('{ }');
+const STRUCT_END = bytesOf(' }');
+
+function compileField(type: FieldClass, rules: VisibilityRules): Writer {
   switch (type.kind) {
     case 'int':
-      return integerFormatter(type);
+      return integerWriter(type);
     case 'enum': {
-      const container = integerFormatter(type.container);
+      const container = integerWriter(type.container);
       const mappings = type.mappings.map((m) => ({ low: m.low, high: m.high, label: escapeString(m.label) }));
-      return (value) => {
+      const end = bytesOf(' )');
+      return (out, value) => {
         const v = BigInt(value as number | bigint);
         const labels = mappings.filter((m) => v >= m.low && v <= m.high).map((m) => m.label);
-        return `( ${labels.length ? labels.join(', ') : '<unknown>'} : container = ${container(value)} )`;
+        out.latin1(`( ${labels.length ? labels.join(', ') : '<unknown>'} : container = `);
+        container(out, value);
+        out.put(end);
       };
     }
     case 'float':
-      return (value) => formatG(value as number);
+      return (out, value) => out.latin1(formatG(value as number));
     case 'string':
-      return (value) => escapeString(value as string);
+      return writeString;
     case 'struct':
       return compileStruct(type, rules, false);
     case 'variant': {
       const options = type.options.map((o) => compileField(o.type, rules));
-      return (value) => {
+      const begin = bytesOf('{ ');
+      return (out, value) => {
         const selected = value as VariantValue;
-        return `{ ${options[selected.option]!(selected.value)} }`;
+        out.put(begin);
+        options[selected.option]!(out, selected.value);
+        out.put(STRUCT_END);
       };
     }
     case 'array':
     case 'sequence': {
-      if (isTextElement(type.element)) return (value) => escapeString(value as string);
+      if (isTextElement(type.element)) return writeString;
       const element = compileField(type.element, rules);
-      return (value) => {
+      const end = bytesOf(' ]');
+      return (out, value) => {
         const values = value as FieldValue[];
-        let text = '[';
-        for (let i = 0; i < values.length; i++) text += `${i === 0 ? ' ' : ', '}[${i}] = ${element(values[i]!)}`;
-        return `${text} ]`;
+        out.latin1('[');
+        for (let i = 0; i < values.length; i++) {
+          out.latin1(`${i === 0 ? ' ' : ', '}[${i}] = `);
+          element(out, values[i]!);
+        }
+        out.put(end);
       };
     }
   }
 }
 
-function integerFormatter(type: IntegerClass): Formatter {
+function integerWriter(type: IntegerClass): Writer {
   const size = type.size;
   switch (type.base) {
     case 16: {
       const bits = Math.min(64, (size + 3) & ~3);
-      return (value) => {
-        const v = typeof value === 'number' && value >= 0 ? value : BigInt.asUintN(bits, BigInt(value as number | bigint));
-        return `0x${v.toString(16).toUpperCase()}`;
+      return (out, value) => {
+        if (typeof value === 'number' && value >= 0) {
+          out.reserve(18);
+          out.pos = putHex(out.bytes, out.pos, value);
+        } else {
+          out.latin1(`0x${BigInt.asUintN(bits, BigInt(value as number | bigint)).toString(16).toUpperCase()}`);
+        }
       };
     }
     case 8: {
       const bits = Math.min(64, Math.ceil(size / 3) * 3);
-      return (value) => {
+      return (out, value) => {
         const v = typeof value === 'number' && value >= 0 ? value : BigInt.asUintN(bits, BigInt(value as number | bigint));
-        return `0${v.toString(8)}`;
+        out.latin1(`0${v.toString(8)}`);
       };
     }
     case 2:
-      return (value) => `0b${BigInt.asUintN(size, BigInt(value as number | bigint)).toString(2).padStart(size, '0')}`;
+      return (out, value) => out.latin1(`0b${BigInt.asUintN(size, BigInt(value as number | bigint)).toString(2).padStart(size, '0')}`);
     default:
-      return (value) => String(value);
+      return (out, value) => {
+        if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+          out.reserve(16);
+          out.pos = putUint(out.bytes, out.pos, value);
+        } else {
+          out.latin1(String(value));
+        }
+      };
   }
 }
+
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\\'"?\x00-\x1f\x7f]/;
+
+function writeString(out: ByteChunk, value: FieldValue): void {
+  const text = value as string;
+  const length = text.length;
+  out.reserve(length + 2);
+  const bytes = out.bytes;
+  const start = out.pos;
+  bytes[start] = 0x22;
+  if (length <= SHORT_STRING) {
+    // Short strings (thread names) byte by byte, checking for escapes on the way: cheaper than a regex and a native write.
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code === 0x22 || code === 0x27 || code === 0x3f || code === 0x5c || code === 0x7f) {
+        out.latin1(escapeString(text));
+        return;
+      }
+      bytes[start + 1 + i] = code;
+    }
+  } else if (NEEDS_ESCAPE.test(text)) {
+    out.latin1(escapeString(text));
+    return;
+  } else {
+    bytes.write(text, start + 1, 'latin1');
+  }
+  bytes[start + 1 + length] = 0x22;
+  out.pos = start + length + 2;
+}
+
+const SHORT_STRING = 32;
 
 const ESCAPES: Record<string, string> = {
   '\\': '\\\\',
@@ -248,8 +548,7 @@ const ESCAPES: Record<string, string> = {
 
 /** print_escape_string(): quotes, C escapes, other control bytes as \xNN; bytes >= 0x80 as they are. */
 export function escapeString(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/[\\'"?\x00-\x1f\x7f]/.test(text)) return `"${text}"`;
+  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
   let out = '"';
   for (const c of text) {
     const code = c.charCodeAt(0);
