@@ -44,7 +44,16 @@ async function assertSameText(dirs: string[]): Promise<void> {
   assert.ok(stale <= 5, `${stale} lines differ only by babeltrace2's stale empty strings; more than expected`);
 }
 
-for (const group of ['lttng-kernel', 'lttng-kernel-ust']) {
+const CORPUS_GROUPS = ['lttng-kernel', 'lttng-kernel-ust'];
+
+test('the corpus of real LTTng traces is there (shared/ beside the checkout)', () => {
+  for (const group of CORPUS_GROUPS) {
+    const groupDir = join(CORPUS, group);
+    assert.ok(existsSync(groupDir) && readdirSync(groupDir).length > 0, `the corpus is missing at ${groupDir}`);
+  }
+});
+
+for (const group of CORPUS_GROUPS) {
   const groupDir = join(CORPUS, group);
   for (const name of existsSync(groupDir) ? readdirSync(groupDir).sort() : []) {
     test(`corpus ${group}/${name}: text equals babeltrace2's`, async () => {
