@@ -119,7 +119,7 @@ export async function runSession(
     step: ClientStep,
     role: 'smoke' | 'benchmark' | 'stop',
     until: number | null,
-  ): Promise<{ record: CommandRecord; stdout: string }> => {
+  ): Promise<{ record: CommandRecord; status: ExitStatus; stdout: string }> => {
     const began = performance.now();
     client = await GatedProcess.spawn(step.command, { output: 'capture', echo: role === 'benchmark' && request.echoBenchmark });
     if (request.traceClients) backend.follow(client.pid);
@@ -148,7 +148,7 @@ export async function runSession(
     metadata.test_commands.push(step.command);
     const stdout = client.stdout;
     client = null;
-    return { record, stdout };
+    return { record, status, stdout };
   };
 
   try {
@@ -183,9 +183,9 @@ export async function runSession(
       );
       for (const step of instance.smoke) {
         reporter.phase('smoke test', counters);
-        const { record, stdout } = await runClient(step, 'smoke', null);
+        const { record, status, stdout } = await runClient(step, 'smoke', null);
         if (signal.aborted) break;
-        if (record.return_code !== 0) throw new Error(`smoke test "${step.label}" failed (${describeExit(record)}): ${firstLine(record.stderr_tail || stdout)}`);
+        if (status.code !== 0) throw new Error(`smoke test "${step.label}" failed (${describeExit(status)}): ${firstLine(record.stderr_tail || stdout)}`);
         if (step.expectOutput && !step.expectOutput.test(stdout)) {
           throw new Error(`smoke test "${step.label}" answered ${JSON.stringify(firstLine(stdout))}, expected ${step.expectOutput}`);
         }
@@ -200,12 +200,12 @@ export async function runSession(
       reporter.phase('benchmark', counters);
       const figures: Array<Record<string, number>> = [];
       do {
-        const { record, stdout } = await runClient(benchmark, 'benchmark', deadline);
+        const { record, status, stdout } = await runClient(benchmark, 'benchmark', deadline);
         // An iteration cut at the deadline still printed the tests it finished.
         const parsed = benchmark.parse(stdout);
         if (Object.keys(parsed).length > 0) figures.push(parsed);
         if (record.stopped_at_deadline || signal.aborted) break;
-        if (record.return_code !== 0) throw new Error(`benchmark failed (${describeExit(record)}): ${firstLine(record.stderr_tail || stdout)}`);
+        if (status.code !== 0) throw new Error(`benchmark failed (${describeExit(status)}): ${firstLine(record.stderr_tail || stdout)}`);
         const failure = benchmark.failure?.(parsed);
         if (failure) throw new Error(`benchmark reported failures: ${failure}`);
         if (serverStatus) throw new Error(`the server exited (${describeExit(serverStatus)}) during the benchmark`);
@@ -367,8 +367,8 @@ function averageFigures(runs: Array<Record<string, number>>): Record<string, num
   return Object.fromEntries([...sums].map(([key, { total, n }]) => [key, round(total / n)]));
 }
 
-function describeExit(status: { return_code?: number | null; code?: number | null; signal: string | null }): string {
-  return status.signal ? `signal ${status.signal}` : `code ${status.code ?? status.return_code}`;
+function describeExit(status: ExitStatus): string {
+  return status.signal ? `signal ${status.signal}` : `code ${status.code}`;
 }
 
 function firstLine(text: string): string {

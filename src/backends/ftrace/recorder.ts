@@ -163,8 +163,9 @@ export class FtraceBackend implements RecordingBackend {
     let lost = 0;
     for (const { cpu } of this.drains) {
       try {
-        events += instance.recordedEvents(cpu);
-        lost += instance.lostEvents(cpu);
+        const stats = instance.cpuStats(cpu);
+        events += stats.recorded;
+        lost += stats.lost;
       } catch {
         // The instance is going away.
       }
@@ -179,7 +180,7 @@ export class FtraceBackend implements RecordingBackend {
     instance.write('tracing_on', '0');
     this.drainAll();
     const lostAtEnd: Record<string, number> = {};
-    for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.lostEvents(drain.cpu);
+    for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
     this.closeDrains();
     this.writeManifest(instance, lostAtEnd);
     instance.remove();
@@ -214,7 +215,7 @@ export class FtraceBackend implements RecordingBackend {
     this.drainNumber++;
     for (const drain of this.drains) {
       if (drain.pipeFd < 0) continue;
-      drain.lostSoFar = instance.lostEvents(drain.cpu);
+      drain.lostSoFar = instance.cpuStats(drain.cpu).lost;
       this.drainCpu(drain);
     }
   }

@@ -120,16 +120,17 @@ export class TracefsInstance {
       .sort((a, b) => a - b);
   }
 
-  /** Events lost on one CPU so far: dropped (discard mode) plus overrun (overwrite mode). */
-  lostEvents(cpu: number): number {
+  /**
+   * One read of per_cpu/cpu<N>/stats: events written so far (still in the
+   * buffer plus already read) and events lost (dropped in discard mode plus
+   * overrun in overwrite mode).
+   */
+  cpuStats(cpu: number): { recorded: number; lost: number } {
     const stats = this.read(`per_cpu/cpu${cpu}/stats`);
-    return statValue(stats, 'dropped events') + statValue(stats, 'overrun');
-  }
-
-  /** Events written on one CPU so far: still in the buffer plus already read. */
-  recordedEvents(cpu: number): number {
-    const stats = this.read(`per_cpu/cpu${cpu}/stats`);
-    return statValue(stats, 'entries') + statValue(stats, 'read events');
+    return {
+      recorded: statValue(stats, 'entries') + statValue(stats, 'read events'),
+      lost: statValue(stats, 'dropped events') + statValue(stats, 'overrun'),
+    };
   }
 
   /** Stops recording and removes the instance; safe to call more than once. */
