@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
 import { freePort } from '../src/util/ports.js';
+import { readStat } from '../src/util/procfs.js';
 
 const TRACEFS = '/sys/kernel/tracing';
 
@@ -170,17 +171,53 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('a stale instance of a killed run is removed by the next run', async () => {
+test('a stale instance of a killed run is removed by the next run; a live run\'s is not', async () => {
   isRoot();
   // An owner pid that cannot be alive: above pid_max.
   const stale = join(TRACEFS, 'instances', 'benchmark-tracer-99999999-stale1');
-  spawnSync('mkdir', [stale]);
-  assert.ok(existsSync(stale));
+  // A live owner (this test process, whose command line does not say benchmark-tracer) with its start time...
+  const live = join(TRACEFS, 'instances', `benchmark-tracer-${process.pid}-${readStat(process.pid)!.startTicks}-live1`);
+  // ...and the same pid with another start time: a pid reused since the run that made it.
+  const reused = join(TRACEFS, 'instances', `benchmark-tracer-${process.pid}-1-reused1`);
+  for (const dir of [stale, live, reused]) spawnSync('mkdir', [dir]);
+  try {
+    assert.ok(existsSync(stale) && existsSync(live) && existsSync(reused));
+    const output = tempOutputDir();
+    const result = await runCli(['--custom', 'true', '--output', output, '--events', 'sched:sched_switch']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(existsSync(stale), false, 'dead owner: removed');
+    assert.equal(existsSync(reused), false, 'reused pid: removed');
+    assert.equal(existsSync(live), true, 'a live run keeps its instance');
+    rmSync(output, { recursive: true, force: true });
+  } finally {
+    for (const dir of [stale, live, reused]) spawnSync('rmdir', [dir]);
+  }
+});
+
+test('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
+  isRoot();
+  requireTool('bpftrace', 'bpftrace');
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--output', output, '--events', 'sched:sched_switch']);
+  const scratch = mkdtempSync(join(tmpdir(), 'bt-paths-'));
+  const file = join(scratch, 'written file.bin');
+  const result = await runCli([
+    '--custom', `sh -c 'dd if=/dev/zero of="${file}" bs=1000 count=7 2>/dev/null; cat "${file}" > /dev/null'`,
+    '--events', 'syscalls:sys_enter_openat,syscalls:sys_exit_openat,syscalls:sys_enter_close',
+    '--output', output,
+  ]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(existsSync(stale), false);
+  const { dir, metadata } = onlyRun(output);
+  const paths = metadata.backend!.details.syscall_paths as { recorded: boolean; records: number; matched: number };
+  assert.equal(paths.recorded, true, JSON.stringify(paths));
+  const opens = (await babeltraceEvents(join(dir, 'kernel'), (e) => e.name === 'syscall_entry_openat')).events;
+  assert.ok(opens.length > 5, `${opens.length} openat entries`);
+  assert.equal(paths.matched, opens.length, 'every openat entry got its path');
+  const byProgram = (name: string) => opens.filter((e) => e.procname === name).map((e) => /filename = "([^"]*)"/.exec(e.payload)?.[1]);
+  assert.ok(byProgram('dd').includes(file), `dd opened ${byProgram('dd').join(', ')}`);
+  assert.ok(byProgram('cat').includes(file), `cat opened ${byProgram('cat').join(', ')}`);
+  assert.ok(opens.every((e) => /filename = "\//.test(e.payload)), 'every path is absolute here (dynamic loader, locale, the file)');
   rmSync(output, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 test('--workload waits until the command listens, runs untraced, and ends the run', async () => {

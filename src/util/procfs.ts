@@ -33,13 +33,14 @@ export function allPids(): number[] {
 }
 
 /** Parent pid and name from /proc/<pid>/stat (the name may hold spaces and parentheses). */
-export function readStat(pid: number, tid = pid): { ppid: number; name: string; state: string } | null {
+export function readStat(pid: number, tid = pid): { ppid: number; name: string; state: string; startTicks: number } | null {
   const stat = readText(`/proc/${pid}/task/${tid}/stat`);
   if (!stat) return null;
   const open = stat.indexOf('(');
   const close = stat.lastIndexOf(')');
   const rest = stat.slice(close + 2).split(' ');
-  return { name: stat.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]) };
+  // rest[19] is field 22, starttime: with the pid, it names one process for the boot.
+  return { name: stat.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]), startTicks: Number(rest[19]) };
 }
 
 export function tasksOf(pid: number): ProcTask[] {

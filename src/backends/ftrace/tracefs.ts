@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../../util/errors.js';
-import { isAlive } from '../../util/procfs.js';
+import { readStat } from '../../util/procfs.js';
 
 export const TRACEFS_PATHS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 export const INSTANCE_PREFIX = 'benchmark-tracer-';
@@ -44,22 +44,27 @@ export function ensureTracefs(): string {
   return target;
 }
 
-/** Instance names carry the owner's pid: benchmark-tracer-<pid>-<random>. */
-export function instanceOwner(name: string): number | null {
-  const match = /^benchmark-tracer-(\d+)-[0-9a-z]+$/.exec(name);
-  return match ? Number(match[1]) : null;
+/**
+ * Instance names carry the owner's pid and start time (which, with the pid,
+ * names one process for the boot): benchmark-tracer-<pid>-<start>-<random>.
+ * Older names have no start time.
+ */
+export function instanceOwner(name: string): { pid: number; startTicks: number | null } | null {
+  const match = /^benchmark-tracer-(\d+)-(?:(\d+)-)?[0-9a-z]+$/.exec(name);
+  return match ? { pid: Number(match[1]), startTicks: match[2] === undefined ? null : Number(match[2]) } : null;
 }
 
 /**
- * Removes instances left by runs that were killed (their owner pid is gone or
- * is no longer a benchmark-tracer). Returns the names removed.
+ * Removes instances left by runs that were killed: their owner is gone, or
+ * its pid now belongs to a later process. Returns the names removed.
  */
 export function removeStaleInstances(tracefs: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(join(tracefs, 'instances'))) {
     const owner = instanceOwner(name);
-    if (owner === null || owner === process.pid) continue;
-    if (isAlive(owner) && readCmdline(owner).includes('benchmark-tracer')) continue;
+    if (owner === null || owner.pid === process.pid) continue;
+    const live = readStat(owner.pid);
+    if (live && (owner.startTicks === null || owner.startTicks === live.startTicks)) continue;
     try {
       rmdirSync(join(tracefs, 'instances', name));
       removed.push(name);
@@ -68,14 +73,6 @@ export function removeStaleInstances(tracefs: string): string[] {
     }
   }
   return removed;
-}
-
-function readCmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
 }
 
 /** One tracefs instance: its own ring buffers, event switches and pid filters. */
@@ -89,7 +86,7 @@ export class TracefsInstance {
   ) {}
 
   static create(tracefs: string): TracefsInstance {
-    const name = `${INSTANCE_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const name = `${INSTANCE_PREFIX}${process.pid}-${readStat(process.pid)?.startTicks ?? 0}-${Math.random().toString(36).slice(2, 8)}`;
     const dir = join(tracefs, 'instances', name);
     mkdirSync(dir);
     return new TracefsInstance(tracefs, name, dir);
