@@ -47,6 +47,13 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
     fromAvailability('LTTng kernel tracer', await lttngKernelTracer()),
     fromAvailability('LTTng userspace', await lttngUserspace()),
   ];
+  const bpftrace = findExecutable('bpftrace');
+  checks.push({
+    name: 'bpftrace',
+    ok: bpftrace !== null,
+    detail: bpftrace ? `${bpftrace}: open paths are copied into the trace` : 'not installed: open/openat paths stay pointers in the trace',
+    fix: bpftrace ? null : 'apt-get install bpftrace',
+  });
   const babeltrace = findExecutable('babeltrace2');
   checks.push({
     name: 'babeltrace2',

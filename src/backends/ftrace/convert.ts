@@ -5,7 +5,7 @@
 // (a fork on CPU 0 names the child that runs on CPU 1).
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TraceEnvironment, TraceWriteResult } from '../backend.js';
 import { CAPTURE_MANIFEST, pagesFileName, type CaptureManifest } from './capture-files.js';
@@ -23,6 +23,7 @@ import type { FormatField } from './event-format.js';
 import { maxPayloadBytes, transcode } from './transcoder.js';
 import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, writeStatedump } from './lttng-statedump.js';
 import { Task, TaskTable } from './task-table.js';
+import { SyscallPaths, SYSCALL_PATHS_FILE } from './syscall-paths.js';
 import { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { renderMetadata, type CtfEventClass } from '../../ctf/tsdl.js';
 import { addOffset, timestampNs, type TimestampNs } from '../../util/timestamp.js';
@@ -37,6 +38,8 @@ export interface ConvertOptions {
 export interface ConvertResult extends TraceWriteResult {
   /** Stream file names in outDir, one per CPU. */
   streams: string[];
+  /** Path arguments read beside the trace, and how many found their event; null when none were read. */
+  syscallPaths: { records: number; matched: number; lost: number } | null;
 }
 
 const PROGRESS_EVERY = 1 << 16;
@@ -67,7 +70,9 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       );
     }
     const cursors = cpus.map((cpu, i) => new CpuCursor(cpu, writers[i]!, readers[i]!, layout, origin));
-    const replay = new Replay(manifest, cursors, opts);
+    const pathsFile = join(opts.captureDir, SYSCALL_PATHS_FILE);
+    const paths = existsSync(pathsFile) ? SyscallPaths.read(pathsFile) : null;
+    const replay = new Replay(manifest, cursors, opts, paths, origin);
     await replay.run();
 
     const lostPerCpu: Record<string, number> = {};
@@ -108,6 +113,7 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       firstTimestampNs: time(replay.first),
       lastTimestampNs: time(replay.last),
       streams,
+      syscallPaths: paths && { records: paths.records, matched: paths.matched, lost: paths.lost },
       skippedRecords: replay.skipped + cursors.reduce((n, c) => n + c.skipped + (c.reader.truncatedBytes > 0 ? 1 : 0), 0),
     };
   } finally {
@@ -136,13 +142,15 @@ class Replay {
     private readonly manifest: CaptureManifest,
     private readonly cursors: CpuCursor[],
     private readonly opts: ConvertOptions,
+    private readonly paths: SyscallPaths | null,
+    private readonly origin: TimestampNs,
   ) {
     for (const t of manifest.statedump.tasks) {
       const task = this.tasks.get(t.tid, 0);
       task.pid = t.pid;
       task.setName(t.name);
     }
-    const ftrace = buildEventClasses(manifest.events, this.tasks, this.statedumpClasses.length, new Set(STATEDUMP_EVENT_NAMES));
+    const ftrace = buildEventClasses(manifest.events, this.tasks, this.statedumpClasses.length, new Set(STATEDUMP_EVENT_NAMES), paths !== null);
     for (const c of ftrace) this.byFtraceId[c.ftraceId] = c;
     this.commonType = commonTypeField(manifest.events);
     this.classes = [...this.statedumpClasses, ...ftrace.map((c) => ({ id: c.ctfId, name: c.name, fields: c.transcoder.fields }))];
@@ -202,12 +210,18 @@ class Replay {
     const tid = view.getInt32(rec + cls.commonPidOffset, true);
     const whole = length >= cls.fixedLength;
     if (whole) cls.before?.(view, bytes, rec, length, tid, c.cpu);
+    const path = cls.pathSyscall === null ? null : this.pathOf(cls.pathSyscall, tid, c.time);
     const w = c.writer;
-    const at = w.beginEvent(cls.ctfId, c.time, EVENT_CONTEXT_BYTES + maxPayloadBytes(cls.transcoder, length));
+    const at = w.beginEvent(cls.ctfId, c.time, EVENT_CONTEXT_BYTES + maxPayloadBytes(cls.transcoder, length, path?.length ?? 0));
     const bodyAt = writeEventContext(w.view, at, this.tasks.get(tid, c.cpu), tid);
-    w.endEvent(transcode(cls.transcoder.ops, view, bytes, rec, length, w.view, w.bytes, bodyAt));
+    w.endEvent(transcode(cls.transcoder.ops, view, bytes, rec, length, w.view, w.bytes, bodyAt, path));
     if (whole) cls.after?.(view, bytes, rec, length, tid, c.cpu);
     this.wrote(cls.ctfId, c.time, 1);
+  }
+
+  private pathOf(syscall: string, tid: number, time: number): Buffer | null {
+    const path = this.paths?.take(tid, syscall, addOffset(this.origin, time));
+    return path ? Buffer.from(path, 'latin1') : null;
   }
 
   private writeStatedump(writer: CtfStreamWriter): void {

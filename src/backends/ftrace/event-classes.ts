@@ -8,6 +8,7 @@ import { parseEventFormat, type EventFormat, type FormatField } from './event-fo
 import { buildTranscoder, type FieldPlan, type Transcoder } from './transcoder.js';
 import { COMM_BYTES, type Task, type TaskTable } from './task-table.js';
 import { int32, textArray, type CtfField } from '../../ctf/tsdl.js';
+import { PATH_ARGUMENTS } from './syscall-paths.js';
 
 /** Per-event context, as LTTng's `add-context -t pid -t tid -t procname`. */
 export const EVENT_CONTEXT: CtfField[] = [
@@ -41,6 +42,8 @@ export interface FtraceEventClass {
   /** Runs before the event is written (its own context already shows the change), or after. */
   before: TaskHook | null;
   after: TaskHook | null;
+  /** For a syscall entry whose path argument is injected (syscall-paths.ts): the syscall's name. */
+  pathSyscall: string | null;
 }
 
 const CLONE_THREAD = 0x10000;
@@ -71,6 +74,7 @@ export function buildEventClasses(
   tasks: TaskTable,
   firstId: number,
   reserved: Set<string>,
+  withPaths = false,
 ): FtraceEventClass[] {
   const parsed = captured.map((c) => ({ captured: c, format: parseEventFormat(c.format), name: lttngEventName(c.system, c.name) }));
   const uses = new Map<string, number>();
@@ -82,15 +86,18 @@ export function buildEventClasses(
     if (!commonPid || commonPid.size !== 4) throw new Error(`${c.system}:${c.name}: no 4-byte common_pid in its format`);
     if (format.id !== c.id) throw new Error(`${c.system}:${c.name}: format says ID ${format.id}, capture says ${c.id}`);
     const hooks = taskHooks(format, tasks);
+    const pathSyscall = withPaths && c.system === 'syscalls' ? (/^sys_enter_(.+)$/.exec(c.name)?.[1] ?? null) : null;
+    const pathArgument = pathSyscall === null ? undefined : PATH_ARGUMENTS.get(pathSyscall);
     return {
       ctfId: firstId + index,
       name: ctfName,
       ftraceId: c.id,
       commonPidOffset: commonPid.offset,
       fixedLength: Math.max(...[...format.commonFields, ...format.fields].map((f) => f.offset + f.size)),
-      transcoder: buildTranscoder(fieldPlans(c.system, format)),
+      transcoder: buildTranscoder(fieldPlans(c.system, format, pathArgument)),
       before: hooks.before,
       after: hooks.after,
+      pathSyscall: pathArgument === undefined ? null : pathSyscall,
     };
   });
 }
@@ -104,13 +111,14 @@ export function commonTypeField(captured: CapturedEventFormat[]): FormatField | 
   return field;
 }
 
-function fieldPlans(system: string, format: EventFormat): FieldPlan[] {
+function fieldPlans(system: string, format: EventFormat, pathArgument?: string): FieldPlan[] {
   const syscall = system === 'syscalls';
   const fields = format.fields.filter((f) => !(syscall && f.name === '__syscall_nr'));
   const taken = new Set(fields.map((f) => f.name));
   return fields.map((source) => {
     const renamed = lttngFieldName(format.name, source.name);
     const name = renamed !== source.name && taken.has(renamed) ? source.name : renamed;
+    if (source.name === pathArgument && source.pointer) return { source, name, injectedString: true };
     // Syscall arguments are stored as unsigned longs; an int, unsigned int or
     // pid_t (an int on every Linux ABI) is 32-bit, as LTTng records it: AT_FDCWD
     // reads -100, wait4's pid -1.

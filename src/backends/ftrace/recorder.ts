@@ -17,6 +17,7 @@ import {
   type Statedump,
 } from './capture-files.js';
 import { convertCaptureToCtf } from './convert.js';
+import { SyscallPathRecorder } from './syscall-path-recorder.js';
 import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
 import { allPids, fdFlags, memAvailableBytes, openFiles, tasksOf } from '../../util/procfs.js';
 import { monotonicNs, realtimeOffsetNs } from '../../util/clock.js';
@@ -62,6 +63,7 @@ export class FtraceBackend implements RecordingBackend {
   private manifestWritten = false;
   /** Which pass over the buffers this is; stored with each page so losses can be placed between passes. */
   private drainNumber = 0;
+  private paths: SyscallPathRecorder | null = null;
 
   constructor(private readonly options: BackendOptions) {
     this.captureDir = join(options.workDir, 'ftrace-capture');
@@ -106,6 +108,10 @@ export class FtraceBackend implements RecordingBackend {
     }
 
     mkdirSync(this.captureDir, { recursive: true });
+    // Before the traced command exists: bpftrace follows the tracer's children from here on.
+    const syscalls = this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_enter_(.+)$/.exec(e.name)?.[1] ?? []) : []));
+    this.paths = await SyscallPathRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { followFrom: process.pid });
+    this.details.syscall_paths = this.paths.status;
     this.drains = cpus.map((cpu) => ({
       cpu,
       pipeFd: openSync(instance.path(`per_cpu/cpu${cpu}/trace_pipe_raw`), constants.O_RDONLY | constants.O_NONBLOCK),
@@ -178,6 +184,7 @@ export class FtraceBackend implements RecordingBackend {
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     instance.write('tracing_on', '0');
+    await this.paths?.stop();
     this.drainAll();
     const lostAtEnd: Record<string, number> = {};
     for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
@@ -193,11 +200,13 @@ export class FtraceBackend implements RecordingBackend {
   ): Promise<TraceWriteResult> {
     if (!this.manifestWritten) throw new Error('internal: writeTrace before stop');
     const result = await convertCaptureToCtf({ captureDir: this.captureDir, outDir: kernelDir, env, onProgress });
+    if (result.syscallPaths) Object.assign(this.details.syscall_paths as object, result.syscallPaths);
     rmSync(this.captureDir, { recursive: true, force: true });
     return result;
   }
 
   cleanup(): void {
+    this.paths?.kill();
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     this.closeDrains();

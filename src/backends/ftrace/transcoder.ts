@@ -14,6 +14,8 @@ export interface FieldPlan {
   name: string;
   /** Write only the low `size` bytes of an integer (little-endian), with this signedness. */
   narrow?: { size: 1 | 2 | 4; signed: boolean };
+  /** The record has a user-space pointer here; the event gets the string it points to, read beside the trace. */
+  injectedString?: true;
 }
 
 export interface Transcoder {
@@ -30,6 +32,7 @@ const OP_STRING = 2; // srcOffset of the locator, relative (0|1)
 const OP_SEQUENCE = 3; // srcOffset of the locator, relative (0|1), elementSize
 const OP_TAIL_STRING = 4; // srcOffset
 const OP_TAIL_SEQUENCE = 5; // srcOffset, elementSize
+const OP_INJECTED_STRING = 6; // (the string passed to transcode)
 
 export function buildTranscoder(plans: FieldPlan[]): Transcoder {
   const fields: CtfField[] = [];
@@ -44,8 +47,14 @@ export function buildTranscoder(plans: FieldPlan[]): Transcoder {
     fixedBytes += length;
   };
 
-  for (const { source, name, narrow } of plans) {
+  for (const { source, name, narrow, injectedString } of plans) {
     const layout = source.layout;
+    if (injectedString) {
+      fields.push({ name, type: ctfString });
+      ops.push(OP_INJECTED_STRING);
+      dynamicCount++;
+      continue;
+    }
     const base = source.pointer ? 16 : 10;
     switch (layout.kind) {
       case 'integer': {
@@ -88,15 +97,16 @@ export function buildTranscoder(plans: FieldPlan[]): Transcoder {
   return { fields, ops: Int32Array.from(ops), fixedBytes, dynamicCount };
 }
 
-/** An upper bound of the payload size of a record of `recordLength` bytes. */
-export function maxPayloadBytes(t: Transcoder, recordLength: number): number {
+/** An upper bound of the payload size of a record of `recordLength` bytes, with `injected` bytes of strings. */
+export function maxPayloadBytes(t: Transcoder, recordLength: number, injected = 0): number {
   // A dynamic field holds at most the whole record, plus a length word or a NUL.
-  return t.fixedBytes + t.dynamicCount * (recordLength + 4);
+  return t.fixedBytes + t.dynamicCount * (recordLength + 4) + injected;
 }
 
 /**
  * Writes the payload of the record at `rec` (of `length` bytes) at `at` in
- * the output; returns the offset just past it.
+ * the output; returns the offset just past it. `injected` is the text of an
+ * injected string field (none: an empty string).
  */
 export function transcode(
   ops: Int32Array,
@@ -107,6 +117,7 @@ export function transcode(
   dst: DataView,
   dstBytes: Uint8Array,
   at: number,
+  injected: Uint8Array | null = null,
 ): number {
   const recEnd = rec + length;
   for (let i = 0; i < ops.length; ) {
@@ -146,6 +157,10 @@ export function transcode(
       case OP_TAIL_SEQUENCE:
         at = writeSequence(srcBytes, rec + ops[i + 1]!, recEnd, ops[i + 2]!, dst, dstBytes, at);
         i += 3;
+        break;
+      case OP_INJECTED_STRING:
+        at = injected ? writeString(injected, 0, injected.length, dstBytes, at) : writeString(srcBytes, 0, 0, dstBytes, at);
+        i += 1;
         break;
       default:
         throw new Error(`internal: bad transcoder op ${ops[i]}`);

@@ -1,0 +1,110 @@
+// Runs bpftrace beside the tracefs instance to copy the path arguments the
+// syscall tracepoints only record as pointers (see syscall-paths.ts). Optional:
+// without bpftrace the trace is complete but for those strings, and
+// metadata.json says why.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findExecutable } from '../../util/executables.js';
+import { onEmergency } from '../../util/emergency.js';
+import { bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, SYSCALL_PATHS_FILE } from './syscall-paths.js';
+
+const ATTACH_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 5_000;
+
+export interface SyscallPathStatus {
+  recorded: boolean;
+  /** Why not, or what reads them. */
+  reason: string;
+  syscalls: string[];
+}
+
+export class SyscallPathRecorder {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private forgetEmergency: (() => void) | null = null;
+
+  private constructor(
+    private readonly captureDir: string,
+    readonly status: SyscallPathStatus,
+  ) {}
+
+  /**
+   * Starts bpftrace for those of `syscalls` (names without sys_enter_) that
+   * have a path argument, and returns once its probes are attached. Never
+   * throws for bpftrace's own failures: they become the status's reason.
+   */
+  static async start(captureDir: string, syscalls: string[], scope: { followFrom: number } | { exclude: number }): Promise<SyscallPathRecorder> {
+    const wanted = syscalls.filter((s) => PATH_ARGUMENTS.has(s));
+    const status = (recorded: boolean, reason: string) => ({ recorded, reason, syscalls: wanted });
+    if (wanted.length === 0) return new SyscallPathRecorder(captureDir, status(false, 'no syscall with a path argument is recorded'));
+    const bpftrace = findExecutable('bpftrace');
+    if (!bpftrace) {
+      return new SyscallPathRecorder(captureDir, status(false, 'bpftrace is not installed (apt-get install bpftrace): paths stay pointers'));
+    }
+    const recorder = new SyscallPathRecorder(captureDir, status(true, `bpftrace reads them at the same tracepoints (paths cut at ${PATH_BYTES} bytes)`));
+    await recorder.launch(bpftrace, bpftraceProgram(wanted, scope));
+    return recorder;
+  }
+
+  private async launch(bpftrace: string, program: string): Promise<void> {
+    const programFile = join(this.captureDir, 'syscall-paths.bt');
+    writeFileSync(programFile, program);
+    const outFile = join(this.captureDir, SYSCALL_PATHS_FILE);
+    const out = openSync(outFile, 'w');
+    let stderr = '';
+    try {
+      const child = spawn(bpftrace, ['-B', 'line', programFile], {
+        // Its own process group: a terminal's Ctrl-C reaches the run, which stops bpftrace in turn.
+        detached: true,
+        stdio: ['ignore', out, 'pipe'],
+        env: { ...process.env, BPFTRACE_STRLEN: String(PATH_BYTES) },
+      });
+      this.child = child;
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+      this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+      child.once('close', () => (this.child = null));
+      child.once('error', () => (this.child = null));
+      this.forgetEmergency = onEmergency(() => this.kill());
+    } finally {
+      closeSync(out);
+    }
+    const deadline = Date.now() + ATTACH_TIMEOUT_MS;
+    while (!readFileSync(outFile, 'latin1').includes(READY_LINE)) {
+      if (this.child === null || Date.now() > deadline) {
+        this.kill();
+        await this.exited;
+        const why = stderr.split('\n').find((l) => /error/i.test(l) && !/RLIMIT_MEMLOCK/.test(l)) ?? 'it did not attach in time';
+        this.status.recorded = false;
+        this.status.reason = `bpftrace failed: ${why.trim()}`;
+        return;
+      }
+      await sleep(50);
+    }
+  }
+
+  /** Ends bpftrace so that it flushes what it read. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child) {
+      child.kill('SIGINT');
+      const ended = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      if (!ended) this.kill();
+      await this.exited;
+    }
+    this.forgetEmergency?.();
+  }
+
+  /** Synchronous, for signal handlers: by pid, only the bpftrace we started. */
+  kill(): void {
+    if (this.child?.pid) {
+      try {
+        process.kill(this.child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
