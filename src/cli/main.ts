@@ -52,6 +52,7 @@ async function record(options: RecordOptions): Promise<number> {
     systemWide: options.systemWide,
     backend: options.backend,
     echoBenchmark: !profile,
+    userspaceHelpers: options.userspace,
   };
   const reporter = TerminalReporter.forStderr(options.quiet);
   const controller = new AbortController();
