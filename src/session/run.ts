@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import type { AppInstance, ClientStep } from '../apps/profile.js';
 import type { LiveCounters, RecordingBackend, TraceWriteResult } from '../backends/backend.js';
 import { parseAvailableEvents, resolveEventSet, tracepointId } from '../backends/event-set.js';
-import { FtraceBackend } from '../backends/ftrace/recorder.js';
 import { ensureTracefs } from '../backends/ftrace/tracefs.js';
-import { selectBackend, type BackendChoice } from '../backends/select.js';
+import { createBackend, selectBackend, type BackendChoice } from '../backends/select.js';
 import { UserspaceSession, ustHelperPaths, type UstHelper } from '../backends/lttng/userspace.js';
 import { writeTraceText } from '../export/trace-text.js';
 import { UserError, errorMessage } from '../util/errors.js';
@@ -95,7 +94,7 @@ export async function runSession(
   const metadata = initialMetadata(instance, request, dirName, started);
   metadata.events = { spec: request.eventSpec, tracepoints: events.map(tracepointId).sort(), skipped_not_in_kernel: skipped };
 
-  const backend: RecordingBackend = new FtraceBackend({
+  const backend: RecordingBackend = createBackend(choice.name, {
     events,
     systemWide: request.systemWide,
     durationSeconds: request.durationSeconds,

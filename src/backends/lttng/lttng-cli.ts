@@ -3,6 +3,7 @@
 // session" in $LTTNG_HOME/.lttngrc; a private home keeps the user's own
 // file untouched (as root the client still talks to the root daemon).
 
+import { spawnSync } from 'node:child_process';
 import { runCommand } from '../../util/run-command.js';
 
 /** One invocation of `lttng`, as the command plans list them. */
@@ -37,6 +38,13 @@ export class LttngClient {
     return stdout;
   }
 
+  /** For the steps a run takes synchronously (start, follow) and for signal handlers. */
+  runSync(args: LttngCommand, timeoutMs = 30_000): string {
+    const result = spawnSync('lttng', args, { env: this.env, encoding: 'utf8', timeout: timeoutMs });
+    if (result.status !== 0) throw new LttngCommandError(args, lttngErrorMessage(`${result.stderr ?? ''}\n${result.stdout ?? ''}${result.error?.message ?? ''}`));
+    return result.stdout;
+  }
+
   async runPlan(plan: LttngCommand[]): Promise<void> {
     for (const args of plan) await this.run(args);
   }
@@ -44,6 +52,10 @@ export class LttngClient {
   /** Stops and destroys a session, whatever state it is in; never throws. */
   async destroy(session: string): Promise<void> {
     await runCommand('lttng', ['destroy', session], 30_000, this.env);
+  }
+
+  destroyNow(session: string): void {
+    spawnSync('lttng', ['destroy', session], { env: this.env, stdio: 'ignore', timeout: 10_000 });
   }
 }
 

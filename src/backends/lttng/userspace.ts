@@ -4,7 +4,6 @@
 // in the run's ust/ directory, on the same monotonic clock as kernel/.
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { cyclesToNs, findTraceDirs, openTrace, readEvents } from '../../ctf/trace-reader.js';
@@ -178,7 +177,7 @@ export class UserspaceSession {
   /** Synchronous and idempotent, for the emergency list and the end of the run. */
   cleanup(): void {
     if (this.created) {
-      spawnSync('lttng', ['destroy', this.session], { env: { ...process.env, LTTNG_HOME: this.home }, stdio: 'ignore', timeout: 10_000 });
+      this.client.destroyNow(this.session);
       this.created = false;
     }
     if (this.sessiond && !this.sessiondReleased) killSessiondNow(this.sessiond);
