@@ -14,7 +14,7 @@ import type { BackendOptions, LiveCounters, RecordingBackend, TraceWriteResult }
 import { parseAvailableEvents } from '../event-set.js';
 import { ensureTracefs } from '../ftrace/tracefs.js';
 import { perCpuBufferBytes } from '../ftrace/recorder.js';
-import { LttngClient, parseDiscardedEvents } from './lttng-cli.js';
+import { LttngClient, LttngCommandError, NO_ANSWER, parseDiscardedEvents } from './lttng-cli.js';
 import {
   KERNEL_CHANNEL,
   KERNEL_CONTEXTS,
@@ -85,16 +85,28 @@ export class LttngKernelBackend implements RecordingBackend {
       pid_tracking: this.options.systemWide ? 'all processes' : `followed roots, new descendants added every ${TRACK_POLL_MS} ms`,
     });
     this.created = true;
-    await this.client.runPlan(
-      kernelSessionPlan({
-        session: this.session,
-        outputDir: this.outputDir,
-        events: this.options.events,
-        allSyscalls: coversAllSyscalls(this.options),
-        perCpuBufferBytes: perCpu,
-        processTree: !this.options.systemWide,
-      }),
-    );
+    const plan = kernelSessionPlan({
+      session: this.session,
+      outputDir: this.outputDir,
+      events: this.options.events,
+      allSyscalls: coversAllSyscalls(this.options),
+      perCpuBufferBytes: perCpu,
+      processTree: !this.options.systemWide,
+    });
+    try {
+      await this.client.runPlan(plan);
+    } catch (error) {
+      // A daemon without a kernel tracer sometimes drops a kernel command's
+      // connection instead of answering; `lttng list -k` then says why.
+      if (error instanceof LttngCommandError && error.lttngMessage === NO_ANSWER) {
+        const why = await this.client.run(['list', '-k']).then(
+          () => null,
+          (listError: unknown) => (listError instanceof LttngCommandError ? listError.lttngMessage : null),
+        );
+        if (why) throw new LttngCommandError(error.args, `${NO_ANSWER}; lttng list -k: ${why}`);
+      }
+      throw error;
+    }
   }
 
   start(): void {
@@ -124,10 +136,12 @@ export class LttngKernelBackend implements RecordingBackend {
     this.stopPolling();
     if (!this.created) return this.releaseDaemon();
     try {
-      const [stop, list] = kernelStopPlan(this.session);
-      await this.client.run(stop!);
-      this.discarded = parseDiscardedEvents(await this.client.run(list!));
-      this.details.discarded_events = this.discarded;
+      if (this.started) {
+        const [stop, list] = kernelStopPlan(this.session);
+        await this.client.run(stop!);
+        this.discarded = parseDiscardedEvents(await this.client.run(list!));
+        this.details.discarded_events = this.discarded;
+      }
     } finally {
       await this.client.destroy(this.session);
       this.created = false;

@@ -18,11 +18,14 @@ export class LttngCommandError extends Error {
   }
 }
 
+/** Said when lttng dies without a word (the daemon dropped the connection: SIGPIPE). */
+export const NO_ANSWER = 'no answer from the session daemon';
+
 /** lttng's first "Error: ..." line (its reason), else its first line of output. */
 export function lttngErrorMessage(output: string): string {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
   const error = lines.find((l) => /^Error:/i.test(l));
-  return (error ?? lines[0] ?? 'no output').replace(/^Error:\s*/i, '');
+  return (error ?? lines[0] ?? NO_ANSWER).replace(/^Error:\s*/i, '');
 }
 
 export class LttngClient {
