@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents, type CtfEvent } from '../src/ctf/trace-reader.js';
@@ -11,9 +12,9 @@ import type { FieldValue } from '../src/ctf/field-decoder.js';
 import { displayName, type StructClass } from '../src/ctf/metadata-model.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
 import { freePort } from '../src/util/ports.js';
-import { isAlive } from '../src/util/procfs.js';
+import { descendantsOf, isAlive } from '../src/util/procfs.js';
 import { babeltraceText, ourExport } from './helpers/ctf-text.js';
-import { onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { CLI, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
 
 function field(struct: StructClass | null, values: FieldValue[] | null, name: string): FieldValue | undefined {
   const index = struct?.members.findIndex((m) => displayName(m.name) === name) ?? -1;
@@ -130,5 +131,44 @@ test('redis under the libc helper: malloc/free of the server in ust/, on the ker
   assert.equal(ours.error, null);
   assert.ok(ours.bytes.equals(reference.stdout), 'our merged text equals babeltrace2 --clock-force-correlate');
   assert.ok(readFileSync(join(dir, 'trace_output.txt')).equals(reference.stdout), 'trace_output.txt is the merged text');
+  rmSync(output, { recursive: true, force: true });
+});
+
+test('Ctrl-C with --userspace: the userspace session is stopped and kept, the daemon the run started is gone', async () => {
+  if (process.getuid?.() !== 0) throw new Error('this test records kernel and userspace events and must run as root');
+  requireTool('lttng-sessiond', 'lttng-tools');
+  const daemonBefore = runningRootSessiond();
+  const output = tempOutputDir();
+  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--userspace', '--events', 'sched:sched_switch', '--output', output], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const sleeping = () => descendantsOf(child.pid!).some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\x0060\x00';
+    } catch {
+      return false;
+    }
+  });
+  const deadline = Date.now() + 20_000;
+  while (!sleeping()) {
+    assert.ok(Date.now() < deadline, `the traced command never started: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.equal(code, 130, stderr);
+  const { dir, metadata } = onlyRun(output);
+  assert.equal(metadata.interrupted, 'SIGINT');
+  const ust = metadata.userspace!;
+  assert.equal(ust.error, null);
+  assert.equal(ust.ust_dir, 'ust');
+  assert.ok((ust.event_counts?.['lttng_ust_statedump:start'] ?? 0) >= 1, `sleep registered with the daemon: ${JSON.stringify(ust.event_counts)}`);
+  assert.ok(existsSync(join(dir, 'ust', 'metadata')));
+  assert.equal(existsSync(join(dir, '.ust-session')), false);
+  if (daemonBefore === null) assert.equal(isAlive(ust.sessiond!.pid), false, 'the session daemon the run started is stopped');
+  else assert.equal(isAlive(daemonBefore), true, 'the running session daemon is left alone');
   rmSync(output, { recursive: true, force: true });
 });
