@@ -67,7 +67,7 @@ test('--backend lttng fails in one line with the reason; auto records with trace
   assert.equal(lttng.code, 2, "a usage error exits 2");
   const lines = lttng.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line: ${lttng.stderr}`);
-  assert.ok(lines[0]!.startsWith('benchmark-tracer: --backend lttng: the LTTng kernel tracer cannot be used here: '), lines[0]);
+  assert.ok(lines[0]!.startsWith('benchmark-tracer: --backend lttng: the LTTng kernel tracer is not usable here: '), lines[0]);
   assert.ok(lines[0]!.includes(probe.reason), lines[0]);
   assert.deepEqual(readdirSync(refused), [], 'no run directory for a refused run');
   rmSync(refused, { recursive: true, force: true });

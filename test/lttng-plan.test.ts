@@ -154,7 +154,7 @@ test('backend choice: auto falls back with the reason, lttng fails with reason a
   assert.deepEqual(decideBackend('auto', no), { name: 'ftrace', reason: 'auto: LTTng kernel tracer not usable (lttng-modules is not built for this kernel (6.1)); using tracefs' });
   assert.throws(
     () => decideBackend('lttng', no),
-    (e) => e instanceof UserError && e.message === '--backend lttng: the LTTng kernel tracer cannot be used here: lttng-modules is not built for this kernel (6.1) (fix: apt-get install lttng-modules-dkms); or use --backend ftrace',
+    (e) => e instanceof UserError && e.message === '--backend lttng: the LTTng kernel tracer is not usable here: lttng-modules is not built for this kernel (6.1) (fix: apt-get install lttng-modules-dkms); use --backend ftrace',
   );
   assert.equal(decideBackend('auto', yes).name, 'lttng');
   assert.equal(decideBackend('lttng', yes).name, 'lttng');

@@ -16,7 +16,7 @@ export function decideBackend(requested: BackendChoice, lttng: Availability): { 
   if (requested === 'ftrace') return { name: 'ftrace', reason: 'requested with --backend ftrace' };
   if (lttng.usable) return { name: 'lttng', reason: `${requested === 'lttng' ? 'requested with --backend lttng' : 'auto'}: ${lttng.reason}` };
   if (requested === 'lttng') {
-    throw new UserError(`--backend lttng: the LTTng kernel tracer cannot be used here: ${lttng.reason}${lttng.fix ? ` (fix: ${lttng.fix})` : ''}; or use --backend ftrace`);
+    throw new UserError(`--backend lttng: the LTTng kernel tracer is not usable here: ${lttng.reason}${lttng.fix ? ` (fix: ${lttng.fix})` : ''}; use --backend ftrace`);
   }
   return { name: 'ftrace', reason: `auto: LTTng kernel tracer not usable (${lttng.reason}); using tracefs` };
 }
