@@ -11,7 +11,7 @@ import type { LiveCounters, RecordingBackend, TraceWriteResult } from '../backen
 import { parseAvailableEvents, resolveEventSet, tracepointId } from '../backends/event-set.js';
 import { ensureTracefs } from '../backends/ftrace/tracefs.js';
 import { createBackend, selectBackend, type BackendChoice } from '../backends/select.js';
-import { UserspaceSession, ustHelperPaths, type UstHelper } from '../backends/lttng/userspace.js';
+import { checkUserspacePrerequisites, UserspaceSession, type UstHelper } from '../backends/lttng/userspace.js';
 import { writeTraceText } from '../export/trace-text.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -83,7 +83,7 @@ export async function runSession(
     const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8'));
     resolved = resolveEventSet(request.eventSpec, available);
     choice = await selectBackend(request.backend);
-    if (request.userspaceHelpers) ustHelperPaths(request.userspaceHelpers);
+    if (request.userspaceHelpers) checkUserspacePrerequisites(request.userspaceHelpers);
     reporter.note(`backend: ${choice.name} (${choice.reason})`);
     ({ dir: runDir, dirName } = createRunDir(request.outputRoot, instance.application, started));
   } catch (error) {

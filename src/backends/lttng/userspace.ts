@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { cyclesToNs, findTraceDirs, openTrace, readEvents } from '../../ctf/trace-reader.js';
 import { UserError } from '../../util/errors.js';
+import { findExecutable } from '../../util/executables.js';
 import { LttngClient, parseDiscardedEvents, type LttngCommand } from './lttng-cli.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
 
@@ -44,6 +45,14 @@ export function ustHelperPaths(helpers: UstHelper[], libraryDirs = UST_LIBRARY_D
     if (!path) throw new UserError(`--userspace ${helper}: ${file} is missing (apt-get install liblttng-ust-dev)`);
     return path;
   });
+}
+
+/** Fails in one line, before anything is set up, when --userspace cannot work here. */
+export function checkUserspacePrerequisites(helpers: UstHelper[]): void {
+  for (const program of ['lttng', 'lttng-sessiond']) {
+    if (!findExecutable(program)) throw new UserError(`--userspace needs ${program}, which is missing (apt-get install lttng-tools)`);
+  }
+  ustHelperPaths(helpers);
 }
 
 /** The server's environment: our helpers first, then whatever it preloaded already. */
