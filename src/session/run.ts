@@ -271,7 +271,7 @@ export async function runSession(
         // One offset for both traces: their events then merge in true monotonic order.
         if (offset) backend.useRealtimeOffset(BigInt(offset));
       } catch (error) {
-        metadata.userspace!.error = `stopping the userspace session: ${errorMessage(error)}`;
+        metadata.userspace!.error = `the userspace trace: ${errorMessage(error)}`;
       }
     }
     if (recorded) {

@@ -101,6 +101,7 @@ export class UserspaceSession {
   private sessiond: SessiondInfo | null = null;
   private sessiondReleased = false;
   private created = false;
+  private started = false;
   private discarded: Record<string, number> = {};
   private readonly outputDir: string;
 
@@ -124,14 +125,17 @@ export class UserspaceSession {
     this.sessiond = await acquireSessiond(false);
     this.created = true;
     await this.client.runPlan(userspacePlan(this.session, this.outputDir, ustSubbufferBytes(this.durationSeconds)));
+    this.started = true;
   }
 
   /** Stops recording (lttng waits until the buffers are on disk), counts losses, destroys the session. */
   async stop(): Promise<void> {
     if (!this.created) return this.releaseDaemon();
     try {
-      await this.client.run(['stop', this.session]);
-      this.discarded = parseDiscardedEvents(await this.client.run(['list', this.session]));
+      if (this.started) {
+        await this.client.run(['stop', this.session]);
+        this.discarded = parseDiscardedEvents(await this.client.run(['list', this.session]));
+      }
     } finally {
       await this.client.destroy(this.session);
       this.created = false;
