@@ -57,6 +57,12 @@ export interface RecordingBackend {
   /** Records the current state of these processes (all of them when null), as LTTng's statedump. */
   statedump(pids: number[] | null): void;
   counters(): LiveCounters;
+  /**
+   * Maps monotonic time to wall-clock time with this offset (CLOCK_REALTIME -
+   * CLOCK_MONOTONIC, ns) instead of the backend's own sample, so that another
+   * trace of the same clock (LTTng-UST's) lines up to the nanosecond. Before stop().
+   */
+  useRealtimeOffset(offsetNs: bigint): void;
   stop(): Promise<void>;
   /** Writes the CTF trace into kernelDir. */
   writeTrace(

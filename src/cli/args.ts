@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { APPLICATIONS } from '../apps/catalog.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
+import { parseUstHelpers, UST_HELPERS, type UstHelper } from '../backends/lttng/userspace.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../export/ctf-export.js';
 import { UserError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
@@ -19,6 +20,8 @@ export interface RecordOptions {
   events: string;
   systemWide: boolean;
   backend: BackendChoice;
+  /** --userspace [LIST]: the LTTng-UST helpers to preload, or null. */
+  userspace: UstHelper[] | null;
   quiet: boolean;
 }
 
@@ -54,6 +57,9 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
                        tracepoints (sched:sched_switch, syscalls:*, syscall_entry_read)
   --system-wide        record every process but the tracer's own
   --backend B          auto | ftrace | lttng (default auto)
+  --userspace [LIST]   also record an LTTng userspace trace of the server (ust/, merged
+                       into trace_output.txt): LD_PRELOAD helpers among libc, pthread,
+                       fd, dl (default libc); the server's own LTTng tracepoints too
   --output DIR         where runs go (default ./traces); alias: --project-root
   -q, --quiet          no progress display
   --list               the applications and event sets
@@ -75,11 +81,23 @@ function parseSeconds(flag: string, value: string | undefined): number | null {
   return seconds;
 }
 
+/**
+ * --userspace takes an optional list: the next word is its value only when it
+ * is a list of helper names, so `--userspace redis` still names the app.
+ */
+function withUserspaceValue(argv: string[]): string[] {
+  const helperList = new RegExp(`^(${Object.keys(UST_HELPERS).join('|')})(,(${Object.keys(UST_HELPERS).join('|')}))*$`);
+  return argv.flatMap((arg, i) => {
+    if (arg !== '--userspace') return [arg];
+    return helperList.test(argv[i + 1] ?? '') ? [arg] : ['--userspace='];
+  });
+}
+
 export function parseCommandLine(argv: string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: withUserspaceValue(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -99,6 +117,7 @@ export function parseCommandLine(argv: string[]): Command {
         events: { type: 'string' },
         'system-wide': { type: 'boolean' },
         backend: { type: 'string' },
+        userspace: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
       },
     });
@@ -145,6 +164,7 @@ export function parseCommandLine(argv: string[]): Command {
       events: values.events ?? 'default',
       systemWide: values['system-wide'] ?? false,
       backend,
+      userspace: values.userspace === undefined ? null : parseUstHelpers(values.userspace),
       quiet: values.quiet ?? false,
     },
   };

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import { APPLICATIONS, findProgram } from '../apps/catalog.js';
 import { lttngKernelTracer, lttngUserspace, type Availability } from '../backends/lttng/probe.js';
+import { runningRootSessiond } from '../backends/lttng/sessiond.js';
 import { findTracefs, TRACEFS_PATHS } from '../backends/ftrace/tracefs.js';
 import { BABELTRACE_INSTALL_HINT } from '../export/trace-text.js';
 import { findExecutable } from '../util/executables.js';
@@ -34,6 +35,16 @@ function tracefsCheck(): DoctorCheck {
   };
 }
 
+function sessiondCheck(): DoctorCheck {
+  const pid = runningRootSessiond();
+  return {
+    name: 'LTTng session daemon',
+    ok: true,
+    detail: pid === null ? 'none running; a run with --userspace or --backend lttng starts its own and stops it' : `root lttng-sessiond running (pid ${pid}); runs use it and leave it running`,
+    fix: null,
+  };
+}
+
 export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [
     { name: 'kernel', ok: true, detail: release(), fix: null },
@@ -46,6 +57,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
     tracefsCheck(),
     fromAvailability('LTTng kernel tracer', await lttngKernelTracer()),
     fromAvailability('LTTng userspace', await lttngUserspace()),
+    sessiondCheck(),
   ];
   const bpftrace = findExecutable('bpftrace');
   checks.push({

@@ -52,6 +52,7 @@ async function record(options: RecordOptions): Promise<number> {
     systemWide: options.systemWide,
     backend: options.backend,
     echoBenchmark: !profile,
+    userspaceHelpers: options.userspace,
   };
   const reporter = TerminalReporter.forStderr(options.quiet);
   const controller = new AbortController();
@@ -91,8 +92,9 @@ async function record(options: RecordOptions): Promise<number> {
     const { runDir, metadata } = await runSession(instance, request, reporter, controller.signal);
     reporter.finish();
     const trace = metadata.trace;
+    const ust = metadata.userspace?.ust_dir ? `; userspace: ${(metadata.userspace.events_total ?? 0).toLocaleString('en-US')} events in ust/` : '';
     const summary = trace
-      ? `${trace.events_total.toLocaleString('en-US')} events, ${formatBytes(trace.bytes_written)}, ${trace.events_lost_total} lost`
+      ? `${trace.events_total.toLocaleString('en-US')} events, ${formatBytes(trace.bytes_written)}, ${trace.events_lost_total} lost${ust}`
       : 'no trace written';
     console.log(`${metadata.success ? 'trace' : 'FAILED run, trace kept'}: ${runDir} (${summary})`);
     if (metadata.error) console.error(`${TOOL_NAME}: ${metadata.error}`);

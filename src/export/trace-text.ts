@@ -1,5 +1,6 @@
 // trace_output.txt as babeltrace2 prints it: the reference reader's own text
-// when it is installed, else the same text from our reader.
+// when it is installed, else the same text from our reader. Several trace
+// directories (kernel/ and ust/) are merged in time order.
 
 import { spawn } from 'node:child_process';
 import { closeSync, createWriteStream, openSync, statSync } from 'node:fs';
@@ -16,13 +17,23 @@ export interface TextExportResult {
   bytes: number;
 }
 
-export async function writeTraceText(traceDir: string, outFile: string): Promise<TextExportResult> {
+/**
+ * babeltrace2 2.0 refuses to merge our kernel trace (not an LTTng tracer, so
+ * its clock counts as absolute) with an LTTng userspace trace of the same
+ * clock unless told to correlate them.
+ */
+export function babeltraceArgs(traceDirs: string[]): string[] {
+  return [...(traceDirs.length > 1 ? ['--clock-force-correlate'] : []), ...traceDirs];
+}
+
+export async function writeTraceText(traceDirs: string | string[], outFile: string): Promise<TextExportResult> {
+  const dirs = typeof traceDirs === 'string' ? [traceDirs] : traceDirs;
   const babeltrace = findExecutable('babeltrace2');
-  if (!babeltrace) return writeTextWithOwnReader(traceDir, outFile);
+  if (!babeltrace) return writeTextWithOwnReader(dirs, outFile);
   const out = openSync(outFile, 'w');
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(babeltrace, [traceDir], { stdio: ['ignore', out, 'pipe'] });
+      const child = spawn(babeltrace, babeltraceArgs(dirs), { stdio: ['ignore', out, 'pipe'] });
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         if (stderr.length < 64 * 1024) stderr += chunk;
@@ -37,10 +48,10 @@ export async function writeTraceText(traceDir: string, outFile: string): Promise
   }
 }
 
-async function writeTextWithOwnReader(traceDir: string, outFile: string): Promise<TextExportResult> {
+async function writeTextWithOwnReader(traceDirs: string[], outFile: string): Promise<TextExportResult> {
   const out = createWriteStream(outFile);
   try {
-    await exportTrace([traceDir], 'text', out);
+    await exportTrace(traceDirs, 'text', out);
   } finally {
     await new Promise<void>((resolve, reject) => {
       out.once('error', reject);

@@ -3,6 +3,7 @@
 
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UserspaceSummary } from '../backends/lttng/userspace.js';
 
 export interface CommandRecord {
   label: string;
@@ -57,6 +58,8 @@ export interface RunMetadata {
     first_timestamp_ns: string | null;
     last_timestamp_ns: string | null;
   } | null;
+  /** --userspace: the LTTng-UST trace in ust/; error says why it is missing or incomplete. */
+  userspace: (Partial<UserspaceSummary> & { helpers: string[]; error: string | null }) | null;
   text: { file: string | null; produced_by: string | null; note: string | null };
   warnings: string[];
 }

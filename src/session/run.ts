@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { AppInstance, ClientStep } from '../apps/profile.js';
 import type { LiveCounters, RecordingBackend, TraceWriteResult } from '../backends/backend.js';
 import { parseAvailableEvents, resolveEventSet, tracepointId } from '../backends/event-set.js';
-import { FtraceBackend } from '../backends/ftrace/recorder.js';
 import { ensureTracefs } from '../backends/ftrace/tracefs.js';
-import { selectBackend, type BackendChoice } from '../backends/select.js';
+import { createBackend, selectBackend, type BackendChoice } from '../backends/select.js';
+import { checkUserspacePrerequisites, UserspaceSession, type UstHelper } from '../backends/lttng/userspace.js';
 import { writeTraceText } from '../export/trace-text.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -32,6 +32,8 @@ export interface RecordingRequest {
   backend: BackendChoice;
   /** Echo the benchmark's output to our stdout. */
   echoBenchmark: boolean;
+  /** --userspace: LTTng-UST helpers preloaded into the server, or null for no userspace trace. */
+  userspaceHelpers: UstHelper[] | null;
 }
 
 export type RunPhase =
@@ -81,6 +83,7 @@ export async function runSession(
     const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8'));
     resolved = resolveEventSet(request.eventSpec, available);
     choice = await selectBackend(request.backend);
+    if (request.userspaceHelpers) checkUserspacePrerequisites(request.userspaceHelpers);
     reporter.note(`backend: ${choice.name} (${choice.reason})`);
     ({ dir: runDir, dirName } = createRunDir(request.outputRoot, instance.application, started));
   } catch (error) {
@@ -91,13 +94,15 @@ export async function runSession(
   const metadata = initialMetadata(instance, request, dirName, started);
   metadata.events = { spec: request.eventSpec, tracepoints: events.map(tracepointId).sort(), skipped_not_in_kernel: skipped };
 
-  const backend: RecordingBackend = new FtraceBackend({
+  const backend: RecordingBackend = createBackend(choice.name, {
     events,
     systemWide: request.systemWide,
     durationSeconds: request.durationSeconds,
     workDir: runDir,
   });
   metadata.backend = { name: choice.name, reason: choice.reason, details: backend.details };
+  const userspace = request.userspaceHelpers ? new UserspaceSession(request.userspaceHelpers, runDir, request.durationSeconds) : null;
+  if (userspace) metadata.userspace = { helpers: request.userspaceHelpers!, preload: userspace.preload, session: userspace.session, error: null };
   let server: GatedProcess | null = null;
   let client: GatedProcess | null = null;
   let recorded = false;
@@ -108,6 +113,7 @@ export async function runSession(
     client?.killNow();
     server?.killNow();
     backend.cleanup();
+    userspace?.cleanup();
     instance.cleanup();
     metadata.interrupted ??= 'aborted at once (second signal): the raw capture is kept in ftrace-capture/, not converted';
     metadata.end_time = new Date().toISOString();
@@ -154,7 +160,10 @@ export async function runSession(
   try {
     reporter.phase('preparing');
     await backend.prepare();
-    server = await GatedProcess.spawn(instance.server.command, { ...instance.server });
+    // Before the server exists: LTTng-UST registers with the daemon as the server starts.
+    await userspace?.start();
+    const serverEnv = instance.server.env ?? process.env;
+    server = await GatedProcess.spawn(instance.server.command, { ...instance.server, env: userspace?.serverEnvironment(serverEnv) ?? serverEnv });
     metadata.scope.root_pids = [server.pid];
     backend.follow(server.pid);
     backend.start();
@@ -254,6 +263,17 @@ export async function runSession(
     if (server && !server.hasExited) await server.terminate(STOP_GRACE_MS).catch(() => server?.killNow());
     metadata.execution_time = round((performance.now() - startedAt) / 1000);
     metadata.end_time = new Date().toISOString();
+    if (userspace) {
+      try {
+        await userspace.stop();
+        Object.assign(metadata.userspace!, userspace.collect());
+        const offset = metadata.userspace!.realtime_offset_ns;
+        // One offset for both traces: their events then merge in true monotonic order.
+        if (offset) backend.useRealtimeOffset(BigInt(offset));
+      } catch (error) {
+        metadata.userspace!.error = `the userspace trace: ${errorMessage(error)}`;
+      }
+    }
     if (recorded) {
       try {
         await backend.stop();
@@ -262,6 +282,7 @@ export async function runSession(
       }
     }
     backend.cleanup();
+    userspace?.cleanup();
     instance.cleanup();
     forgetEmergency();
   }
@@ -280,8 +301,14 @@ export async function runSession(
       }
       const lost = metadata.trace.events_lost_total;
       if (lost > 0) reporter.warn(`${lost} events were lost (per CPU: ${JSON.stringify(written.lostPerCpu)})`);
+      const textDirs = [join(runDir, 'kernel')];
+      if (userspace) {
+        if (metadata.userspace!.ust_dir) textDirs.push(join(runDir, metadata.userspace!.ust_dir));
+        else metadata.userspace!.error ??= 'the userspace session recorded nothing';
+        if (metadata.userspace!.error) metadata.warnings.push(`userspace: ${metadata.userspace!.error}`);
+      }
       reporter.phase('writing text');
-      const text = await writeTraceText(join(runDir, 'kernel'), join(runDir, 'trace_output.txt'));
+      const text = await writeTraceText(textDirs, join(runDir, 'trace_output.txt'));
       metadata.text = { file: text.producedBy ? 'trace_output.txt' : null, produced_by: text.producedBy, note: text.note };
       if (!text.producedBy && text.note) reporter.warn(text.note);
     } catch (error) {
@@ -332,6 +359,7 @@ function initialMetadata(instance: AppInstance, request: RecordingRequest, dirNa
     commands: [],
     benchmark: null,
     trace: null,
+    userspace: null,
     text: { file: null, produced_by: null, note: null },
     warnings: [],
   };

@@ -7,10 +7,10 @@ import { exportTrace, type ExportFormat } from '../../src/export/ctf-export.js';
 import { findExecutable } from '../../src/util/executables.js';
 
 /** babeltrace2's default text of these trace directories; throws (never skips) when it is missing. */
-export function babeltraceText(dirs: string[]): { stdout: Buffer; stderr: string } {
+export function babeltraceText(dirs: string[], args: string[] = []): { stdout: Buffer; stderr: string } {
   const executable = findExecutable('babeltrace2');
   if (!executable) throw new Error('babeltrace2 is not installed: apt-get install babeltrace2 (these tests compare our text with its text)');
-  const run = spawnSync(executable, dirs, { maxBuffer: 1 << 30, env: { ...process.env, TZ: 'UTC' } });
+  const run = spawnSync(executable, [...args, ...dirs], { maxBuffer: 1 << 30, env: { ...process.env, TZ: 'UTC' } });
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`babeltrace2 ${dirs.join(' ')} exited with ${run.status}: ${run.stderr.toString()}`);
   return { stdout: run.stdout, stderr: run.stderr.toString() };

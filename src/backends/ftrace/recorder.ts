@@ -153,6 +153,11 @@ export class FtraceBackend implements RecordingBackend {
     this.drainTimer = setInterval(() => this.drainAll(), DRAIN_INTERVAL_MS);
   }
 
+  useRealtimeOffset(offsetNs: bigint): void {
+    this.offsetNs = offsetNs;
+    this.details.realtime_offset_ns = offsetNs.toString();
+  }
+
   statedump(pids: number[] | null): void {
     const timestampNs = monotonicNs();
     const tasks = (pids ?? allPids()).flatMap((pid) => tasksOf(pid));

@@ -1,7 +1,9 @@
 // Can LTTng trace here? Asked without side effects: no session daemon is
 // started and no module is loaded just to find out.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
 import { findExecutable } from '../../util/executables.js';
 import { runCommand } from '../../util/run-command.js';
 
@@ -18,30 +20,71 @@ async function run(file: string, args: string[]): Promise<{ code: number; output
   return { code, output: `${stdout}${stderr}`.trim() };
 }
 
-export async function lttngKernelTracer(): Promise<Availability> {
-  if (!existsSync('/proc/modules')) {
+/** What decides whether lttng-modules can record here, gathered by lttngKernelTracer. */
+export interface KernelTracerFacts {
+  /** /proc/modules exists: the kernel loads modules at all. */
+  moduleSupport: boolean;
+  lttngInstalled: boolean;
+  /** lttng_tracer is in /proc/modules. */
+  tracerLoaded: boolean;
+  /** lttng-tracer.ko is under /lib/modules/<release>. */
+  moduleFileFound: boolean;
+  /** /sys/kernel/security/lockdown's active mode ("none", "integrity", "confidentiality"), when known. */
+  lockdown: string | null;
+  kernelRelease: string;
+}
+
+const INSTALL_MODULES = (release: string) => `apt-get install lttng-modules-dkms linux-headers-${release}`;
+
+/** Pure: the verdict and its one-line reason and fix, from the facts. */
+export function kernelTracerVerdict(facts: KernelTracerFacts): Availability {
+  if (!facts.moduleSupport) {
     return {
       usable: false,
       reason: 'this kernel has no loadable-module support (CONFIG_MODULES unset), so lttng-modules cannot load',
       fix: null,
     };
   }
-  if (!findExecutable('lttng')) {
-    return { usable: false, reason: 'lttng-tools is not installed', fix: 'apt-get install lttng-tools lttng-modules-dkms' };
+  if (!facts.lttngInstalled) {
+    return { usable: false, reason: 'lttng-tools is not installed', fix: `apt-get install lttng-tools lttng-modules-dkms linux-headers-${facts.kernelRelease}` };
   }
-  const loaded = readFileSync('/proc/modules', 'utf8');
-  if (!/^lttng_tracer\b/m.test(loaded)) {
-    const listed = await run('lttng', ['list', '-k']);
-    const message = listed.output.split('\n').find((l) => /error/i.test(l)) ?? listed.output.split('\n')[0] ?? '';
-    if (listed.code !== 0) {
-      return {
-        usable: false,
-        reason: `lttng list -k: ${message.replace(/^Error:\s*/, '')}`,
-        fix: 'apt-get install lttng-modules-dkms linux-headers-$(uname -r) && lttng-sessiond --daemonize',
-      };
-    }
+  if (facts.tracerLoaded) return { usable: true, reason: 'lttng-modules is loaded', fix: null };
+  if (!facts.moduleFileFound) {
+    return { usable: false, reason: `lttng-modules is not built for this kernel (${facts.kernelRelease})`, fix: INSTALL_MODULES(facts.kernelRelease) };
   }
-  return { usable: true, reason: 'lttng-modules is loaded and lttng list -k answers', fix: null };
+  if (facts.lockdown !== null && facts.lockdown !== 'none') {
+    return {
+      usable: false,
+      reason: `kernel lockdown (${facts.lockdown}, Secure Boot) refuses the unsigned lttng-modules`,
+      fix: 'sign the DKMS modules with a key enrolled with mokutil --import, or disable Secure Boot',
+    };
+  }
+  return { usable: true, reason: `lttng-modules is installed for ${facts.kernelRelease}; the session daemon loads it`, fix: null };
+}
+
+function findFile(dir: string, pattern: RegExp, depth = 8): boolean {
+  if (depth < 0 || !existsSync(dir)) return false;
+  try {
+    return readdirSync(dir, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? findFile(join(dir, e.name), pattern, depth - 1) : pattern.test(e.name),
+    );
+  } catch {
+    return false;
+  }
+}
+
+export async function lttngKernelTracer(): Promise<Availability> {
+  const kernelRelease = release();
+  const moduleSupport = existsSync('/proc/modules');
+  const lockdownText = existsSync('/sys/kernel/security/lockdown') ? readFileSync('/sys/kernel/security/lockdown', 'utf8') : null;
+  return kernelTracerVerdict({
+    moduleSupport,
+    lttngInstalled: findExecutable('lttng') !== null,
+    tracerLoaded: moduleSupport && /^lttng_tracer\b/m.test(readFileSync('/proc/modules', 'utf8')),
+    moduleFileFound: moduleSupport && findFile(join('/lib/modules', kernelRelease), /^lttng-tracer\.ko/),
+    lockdown: lockdownText ? (/\[(\w+)\]/.exec(lockdownText)?.[1] ?? null) : null,
+    kernelRelease,
+  });
 }
 
 export async function lttngUserspace(): Promise<Availability> {

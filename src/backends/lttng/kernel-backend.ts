@@ -1,0 +1,225 @@
+// The LTTng kernel backend, for machines where lttng-modules loads: a
+// session of its own writing CTF straight to disk, the run's event set as
+// LTTng events and syscalls, and the followed process tree tracked by pid.
+// LTTng's pid tracker does not follow forks, so a poller adds each new
+// descendant of the followed roots as it appears (a child's first
+// milliseconds, before the next poll, are not recorded).
+
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { readMessages } from '../../ctf/trace-reader.js';
+import { descendantsOf, memAvailableBytes } from '../../util/procfs.js';
+import type { BackendOptions, LiveCounters, RecordingBackend, TraceWriteResult } from '../backend.js';
+import { parseAvailableEvents } from '../event-set.js';
+import { ensureTracefs } from '../ftrace/tracefs.js';
+import { perCpuBufferBytes } from '../ftrace/recorder.js';
+import { LttngClient, LttngCommandError, NO_ANSWER, parseDiscardedEvents } from './lttng-cli.js';
+import {
+  KERNEL_CHANNEL,
+  KERNEL_CONTEXTS,
+  kernelChannelGeometry,
+  kernelSessionPlan,
+  kernelStopPlan,
+  newDescendants,
+  startCommand,
+  trackCommand,
+} from './kernel-plan.js';
+import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
+
+const TRACK_POLL_MS = 100;
+
+/** True when the set holds every syscall tracepoint this kernel offers. */
+function coversAllSyscalls(options: BackendOptions): boolean {
+  const tracefs = ensureTracefs();
+  const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8')).filter((t) => t.system === 'syscalls');
+  const chosen = new Set(options.events.filter((t) => t.system === 'syscalls').map((t) => t.name));
+  return available.length > 0 && available.every((t) => chosen.has(t.name));
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      total += entry.isDirectory() ? directoryBytes(path) : statSync(path).size;
+    }
+  } catch {
+    // Not written yet.
+  }
+  return total;
+}
+
+export class LttngKernelBackend implements RecordingBackend {
+  readonly name = 'lttng' as const;
+  readonly details: Record<string, unknown> = {};
+  private readonly session = `benchmark-tracer-${process.pid}-${Date.now().toString(36)}`;
+  private readonly home = mkdtempSync(join(tmpdir(), 'bt-lttng-home-'));
+  private readonly client = new LttngClient(this.home);
+  private readonly outputDir: string;
+  private sessiond: SessiondInfo | null = null;
+  private sessiondReleased = false;
+  private created = false;
+  private started = false;
+  private readonly roots: number[] = [];
+  private readonly tracked = new Set<number>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private discarded: Record<string, number> = {};
+
+  constructor(private readonly options: BackendOptions) {
+    this.outputDir = join(options.workDir, '.lttng-kernel');
+    this.details.session = this.session;
+  }
+
+  async prepare(): Promise<void> {
+    this.sessiond = await acquireSessiond(true);
+    this.details.sessiond = { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun };
+    const perCpu = perCpuBufferBytes(this.options.durationSeconds, cpus().length, memAvailableBytes());
+    const geometry = kernelChannelGeometry(perCpu);
+    Object.assign(this.details, {
+      channel: KERNEL_CHANNEL,
+      subbuffer_bytes: geometry.subbufferBytes,
+      subbuffer_count: geometry.subbufferCount,
+      contexts: KERNEL_CONTEXTS,
+      pid_tracking: this.options.systemWide ? 'all processes' : `followed roots, new descendants added every ${TRACK_POLL_MS} ms`,
+    });
+    this.created = true;
+    const plan = kernelSessionPlan({
+      session: this.session,
+      outputDir: this.outputDir,
+      events: this.options.events,
+      allSyscalls: coversAllSyscalls(this.options),
+      perCpuBufferBytes: perCpu,
+      processTree: !this.options.systemWide,
+    });
+    try {
+      await this.client.runPlan(plan);
+    } catch (error) {
+      // A daemon without a kernel tracer sometimes drops a kernel command's
+      // connection instead of answering; `lttng list -k` then says why.
+      if (error instanceof LttngCommandError && error.lttngMessage === NO_ANSWER) {
+        const why = await this.client.run(['list', '-k']).then(
+          () => null,
+          (listError: unknown) => (listError instanceof LttngCommandError ? listError.lttngMessage : null),
+        );
+        if (why) throw new LttngCommandError(error.args, `${NO_ANSWER}; lttng list -k: ${why}`);
+      }
+      throw error;
+    }
+  }
+
+  start(): void {
+    if (!this.options.systemWide && this.roots.length === 0) throw new Error('internal: tree scope started before any process was followed');
+    this.track(this.roots);
+    this.client.runSync(startCommand(this.session));
+    this.started = true;
+    if (!this.options.systemWide) this.pollTimer = setInterval(() => void this.trackNewDescendants(), TRACK_POLL_MS);
+  }
+
+  follow(pid: number): void {
+    this.roots.push(pid);
+    if (this.started) this.track([pid]);
+  }
+
+  /** LTTng's kernel tracer takes its own statedump (lttng_statedump_*) when the session starts. */
+  statedump(): void {}
+
+  /** LTTng measures its own clock offset; its trace keeps it. */
+  useRealtimeOffset(): void {}
+
+  counters(): LiveCounters {
+    return { events: 0, bytes: directoryBytes(this.outputDir), lost: 0 };
+  }
+
+  async stop(): Promise<void> {
+    this.stopPolling();
+    if (!this.created) return this.releaseDaemon();
+    try {
+      if (this.started) {
+        const [stop, list] = kernelStopPlan(this.session);
+        await this.client.run(stop!);
+        this.discarded = parseDiscardedEvents(await this.client.run(list!));
+        this.details.discarded_events = this.discarded;
+      }
+    } finally {
+      await this.client.destroy(this.session);
+      this.created = false;
+      await this.releaseDaemon();
+    }
+  }
+
+  /** lttng wrote CTF already: move it to kernelDir and count what is in it. */
+  async writeTrace(kernelDir: string): Promise<TraceWriteResult> {
+    renameSync(join(this.outputDir, 'kernel'), kernelDir);
+    rmSync(this.outputDir, { recursive: true, force: true });
+    const eventCounts: Record<string, number> = {};
+    const lostPerCpu: Record<string, number> = {};
+    let eventsTotal = 0;
+    let first: bigint | null = null;
+    let last: bigint | null = null;
+    for (const message of readMessages([kernelDir])) {
+      if (message.kind === 'event') {
+        eventsTotal++;
+        eventCounts[message.eventClass.name] = (eventCounts[message.eventClass.name] ?? 0) + 1;
+        first ??= message.timestampNs;
+        last = message.timestampNs;
+      } else if (message.kind === 'discarded' && message.what === 'event') {
+        // LTTng names each stream file CHANNEL_CPU.
+        const cpu = /_(\d+)$/.exec(basename(message.streamFile))?.[1] ?? basename(message.streamFile);
+        lostPerCpu[cpu] = (lostPerCpu[cpu] ?? 0) + message.count;
+      }
+    }
+    return {
+      eventsTotal,
+      eventCounts,
+      lostPerCpu,
+      bytesWritten: directoryBytes(kernelDir),
+      firstTimestampNs: first?.toString() ?? null,
+      lastTimestampNs: last?.toString() ?? null,
+      skippedRecords: 0,
+    };
+  }
+
+  cleanup(): void {
+    this.stopPolling();
+    if (this.created) this.client.destroyNow(this.session);
+    this.created = false;
+    if (this.sessiond && !this.sessiondReleased) killSessiondNow(this.sessiond);
+    this.sessiondReleased = true;
+    rmSync(this.home, { recursive: true, force: true });
+  }
+
+  private track(pids: number[]): void {
+    const fresh = newDescendants(pids, this.tracked);
+    if (fresh.length === 0) return;
+    this.client.runSync(trackCommand(this.session, fresh));
+    fresh.forEach((pid) => this.tracked.add(pid));
+  }
+
+  private async trackNewDescendants(): Promise<void> {
+    if (this.polling || !this.started) return;
+    this.polling = true;
+    try {
+      const fresh = newDescendants(this.roots.flatMap(descendantsOf), this.tracked);
+      if (fresh.length > 0) {
+        await this.client.run(trackCommand(this.session, fresh));
+        fresh.forEach((pid) => this.tracked.add(pid));
+      }
+    } catch {
+      // The session is being stopped; the next poll (if any) tries again.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  private async releaseDaemon(): Promise<void> {
+    if (this.sessiond && !this.sessiondReleased) await releaseSessiond(this.sessiond);
+    this.sessiondReleased = true;
+  }
+}
