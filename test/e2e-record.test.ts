@@ -207,15 +207,19 @@ test('open paths are in the trace as strings, read by bpftrace at the same trace
   ]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
-  const paths = metadata.backend!.details.syscall_paths as { recorded: boolean; records: number; matched: number };
+  const paths = metadata.backend!.details.syscall_paths as { recorded: boolean; records: number; matched: number; unread: number };
   assert.equal(paths.recorded, true, JSON.stringify(paths));
   const opens = (await babeltraceEvents(join(dir, 'kernel'), (e) => e.name === 'syscall_entry_openat')).events;
   assert.ok(opens.length > 5, `${opens.length} openat entries`);
-  assert.equal(paths.matched, opens.length, 'every openat entry got its path');
+  assert.equal(paths.matched, opens.length, 'every openat entry found its bpftrace record');
   const byProgram = (name: string) => opens.filter((e) => e.procname === name).map((e) => /filename = "([^"]*)"/.exec(e.payload)?.[1]);
   assert.ok(byProgram('dd').includes(file), `dd opened ${byProgram('dd').join(', ')}`);
   assert.ok(byProgram('cat').includes(file), `cat opened ${byProgram('cat').join(', ')}`);
-  assert.ok(opens.every((e) => /filename = "\//.test(e.payload)), 'every path is absolute here (dynamic loader, locale, the file)');
+  // A string not paged in yet cannot be read from BPF: rare, and said so.
+  const unread = opens.filter((e) => e.payload.includes('filename = "(not read)"')).length;
+  assert.equal(unread, paths.unread);
+  assert.ok(unread <= opens.length / 10, `${unread} of ${opens.length} paths not read`);
+  assert.ok(opens.every((e) => /filename = "(\/|\(not read\)")/.test(e.payload)), 'every path is absolute here (dynamic loader, locale, the file)');
   rmSync(output, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 });

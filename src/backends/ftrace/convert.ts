@@ -23,7 +23,9 @@ import type { FormatField } from './event-format.js';
 import { maxPayloadBytes, transcode } from './transcoder.js';
 import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, writeStatedump } from './lttng-statedump.js';
 import { Task, TaskTable } from './task-table.js';
-import { SyscallPaths, SYSCALL_PATHS_FILE } from './syscall-paths.js';
+import { SyscallPaths, SYSCALL_PATHS_FILE, UNREAD_PATH } from './syscall-paths.js';
+
+const UNREAD_PATH_BYTES = Buffer.from(UNREAD_PATH, 'latin1');
 import { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { renderMetadata, type CtfEventClass } from '../../ctf/tsdl.js';
 import { addOffset, timestampNs, type TimestampNs } from '../../util/timestamp.js';
@@ -39,7 +41,7 @@ export interface ConvertResult extends TraceWriteResult {
   /** Stream file names in outDir, one per CPU. */
   streams: string[];
   /** Path arguments read beside the trace, and how many found their event; null when none were read. */
-  syscallPaths: { records: number; matched: number; lost: number } | null;
+  syscallPaths: { records: number; matched: number; unread: number; lost: number } | null;
 }
 
 const PROGRESS_EVERY = 1 << 16;
@@ -113,7 +115,7 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       firstTimestampNs: time(replay.first),
       lastTimestampNs: time(replay.last),
       streams,
-      syscallPaths: paths && { records: paths.records, matched: paths.matched, lost: paths.lost },
+      syscallPaths: paths && { records: paths.records, matched: paths.matched, unread: paths.unread, lost: paths.lost },
       skippedRecords: replay.skipped + cursors.reduce((n, c) => n + c.skipped + (c.reader.truncatedBytes > 0 ? 1 : 0), 0),
     };
   } finally {
@@ -219,9 +221,9 @@ class Replay {
     this.wrote(cls.ctfId, c.time, 1);
   }
 
-  private pathOf(syscall: string, tid: number, time: number): Buffer | null {
+  private pathOf(syscall: string, tid: number, time: number): Buffer {
     const path = this.paths?.take(tid, syscall, addOffset(this.origin, time));
-    return path ? Buffer.from(path, 'latin1') : null;
+    return path ? Buffer.from(path, 'latin1') : UNREAD_PATH_BYTES;
   }
 
   private writeStatedump(writer: CtfStreamWriter): void {

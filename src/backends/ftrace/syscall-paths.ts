@@ -18,6 +18,13 @@ export const PATH_ARGUMENTS: ReadonlyMap<string, string> = new Map([
 export const SYSCALL_PATHS_FILE = 'syscall-paths.txt';
 /** bpftrace's longest string (BPFTRACE_STRLEN's limit in 0.17): longer paths are cut. */
 export const PATH_BYTES = 200;
+/**
+ * The path of a call bpftrace did not read: its record is missing, or the
+ * string was not paged in (a BPF program cannot take a page fault), which
+ * bpftrace shows as an empty string. Not empty, so no reader takes it for a
+ * path ("" is one's name for the current directory in some APIs).
+ */
+export const UNREAD_PATH = '(not read)';
 /** Printed once every probe is attached. */
 export const READY_LINE = 'benchmark-tracer: attached';
 
@@ -58,6 +65,8 @@ interface PathRecord {
 export class SyscallPaths {
   records = 0;
   matched = 0;
+  /** Matched, but bpftrace could not read the string. */
+  unread = 0;
   /** bpftrace's own count of lines it could not deliver. */
   lost = 0;
   private readonly byTid = new Map<number, PathRecord[]>();
@@ -107,6 +116,7 @@ export class SyscallPaths {
     if (!candidate || candidate.syscall !== syscall || candidate.timeNs > timeNs + MATCH_WINDOW_NS) return null;
     this.next.set(tid, i + 1);
     this.matched++;
+    if (candidate.path === '') this.unread++;
     return candidate.path;
   }
 }

@@ -159,7 +159,7 @@ export function transcode(
         i += 3;
         break;
       case OP_INJECTED_STRING:
-        at = injected ? writeString(injected, 0, injected.length, dstBytes, at) : writeString(srcBytes, 0, 0, dstBytes, at);
+        at = writeString(injected ?? srcBytes, 0, injected ? injected.length : 0, dstBytes, at);
         i += 1;
         break;
       default:
