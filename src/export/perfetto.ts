@@ -66,12 +66,6 @@ interface Running {
   startNs: number;
 }
 
-export interface PerfettoSummary {
-  syscallSlices: number;
-  cpuSlices: number;
-  instants: number;
-}
-
 /** Syscall names: LTTng >= 2.6 (syscall_entry_X / syscall_exit_X) and 2.5 (sys_X / exit_syscall). */
 function syscallOf(name: string): { entry: boolean; syscall: string | null } | null {
   if (name.startsWith('syscall_entry_')) return { entry: true, syscall: name.slice('syscall_entry_'.length) };
@@ -96,7 +90,6 @@ export class PerfettoJsonWriter {
   private readonly namedThreads = new Map<number, string>();
   private readonly namedProcesses = new Map<number, string>();
   private readonly cpuTracks = new Set<number>();
-  readonly summary: PerfettoSummary = { syscallSlices: 0, cpuSlices: 0, instants: 0 };
 
   constructor(private readonly traceNames: string[]) {}
 
@@ -120,7 +113,6 @@ export class PerfettoJsonWriter {
         if (open && (plan.syscall === null || plan.syscall === open.name)) {
           this.openSyscalls.delete(thread.tid);
           this.slice(chunk, open.name, 'syscall', open.startNs, at - open.startNs, thread.pid, thread.tid, { ...open.args, ...args(plan.fields, payload) });
-          this.summary.syscallSlices++;
         } else {
           this.instant(chunk, event.eventClass.name, at, thread, args(plan.fields, payload));
         }
@@ -242,7 +234,6 @@ export class PerfettoJsonWriter {
     }
     const pid = this.processOf.get(run.tid) ?? run.tid;
     this.slice(chunk, `${run.name} ${run.tid}`, 'sched', run.startNs, endNs - run.startNs, CPU_TRACK_BASE + cpu, CPU_TRACK_BASE + cpu, { tid: run.tid, pid });
-    this.summary.cpuSlices++;
   }
 
   private slice(chunk: ByteChunk, name: string, cat: string, startNs: number, durNs: number, pid: number, tid: number, sliceArgs: Record<string, unknown>): void {
@@ -253,12 +244,10 @@ export class PerfettoJsonWriter {
   private instant(chunk: ByteChunk, name: string, at: number, thread: { tid: number; pid: number }, instantArgs: Record<string, unknown>): void {
     this.nameThread(chunk, thread.pid, thread.tid, at);
     chunk.utf8(`${this.separator()}{"ph":"i","s":"t","name":${JSON.stringify(name)},"ts":${micros(at)},"pid":${thread.pid},"tid":${thread.tid},"args":${JSON.stringify(instantArgs)}}`);
-    this.summary.instants++;
   }
 
   private global(chunk: ByteChunk, name: string, at: number, globalArgs: Record<string, unknown>): void {
     chunk.utf8(`${this.separator()}{"ph":"i","s":"g","name":${JSON.stringify(name)},"ts":${micros(at)},"pid":0,"tid":0,"args":${JSON.stringify(globalArgs)}}`);
-    this.summary.instants++;
   }
 
   /** Thread and process names as the trace knows them, written again when they change (exec, rename). */
