@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
@@ -63,6 +63,16 @@ test('a file opened after the start is in the end statedump with its path; dumps
     assert.ok(kernelEventsAfter.length > 0, 'the stop of the traced process comes after it');
     const costs = (metadata.backend?.details as { statedumps?: Array<{ label: string }> }).statedumps ?? [];
     assert.deepEqual(costs.map((c) => c.label), ['start', 'end']);
+
+    // The same trace for Perfetto: the statedumps are global marks at their times, the open a slice of its thread.
+    const perfettoFile = join(scratch, 'trace.json');
+    const converted = await runCli(['convert', join(dir, 'kernel'), '--to', 'perfetto', '-o', perfettoFile]);
+    assert.equal(converted.code, 0, converted.stderr);
+    const perfetto = (JSON.parse(readFileSync(perfettoFile, 'utf8')) as { traceEvents: Array<{ ph: string; s?: string; name: string; ts: number; pid: number }> }).traceEvents;
+    const marks = perfetto.filter((e) => e.ph === 'i' && e.s === 'g' && e.name === 'lttng_statedump_start');
+    assert.equal(marks.length, 2);
+    assert.ok(marks[1]!.ts > 1_000_000, 'the end statedump is seconds after the start (microseconds)');
+    assert.ok(perfetto.some((e) => e.ph === 'X' && e.name === 'openat' && String(e.pid) === owner));
   } finally {
     rmSync(output, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
