@@ -13,11 +13,17 @@ test('convert and view parse into their commands', () => {
     format: 'jsonl',
     outputFile: 'out.jsonl',
   });
+  assert.deepEqual(parseCommandLine(['convert', 'traces/x', '--to', 'perfetto', '-o', 't.json']), {
+    kind: 'convert',
+    traceDir: 'traces/x',
+    format: 'perfetto',
+    outputFile: 't.json',
+  });
   assert.deepEqual(parseCommandLine(['convert', 'traces/x']), { kind: 'convert', traceDir: 'traces/x', format: 'text', outputFile: null });
   assert.deepEqual(parseCommandLine(['view']), { kind: 'view', traceDir: 'traces/latest' });
   assert.deepEqual(parseCommandLine(['view', 'a']), { kind: 'view', traceDir: 'a' });
   assert.throws(() => parseCommandLine(['convert']), UserError);
-  assert.throws(() => parseCommandLine(['convert', 'a', '--to', 'csv']), /--to must be one of text, jsonl/);
+  assert.throws(() => parseCommandLine(['convert', 'a', '--to', 'csv']), /--to must be one of text, jsonl, perfetto, not "csv"/);
   assert.throws(() => parseCommandLine(['convert', 'a', 'b']), UserError);
   assert.throws(() => parseCommandLine(['view', 'a', '-o', 'f']), UserError);
   assert.throws(() => parseCommandLine(['--custom', 'ls', '--to', 'text']), /--to goes with convert/);

@@ -85,7 +85,7 @@ describe('the recorded fixture', () => {
     for (const file of [...result.streams, 'metadata']) assert.ok(existsSync(join(outDir, file)), file);
     assert.deepEqual(result.lostPerCpu, { 0: 0, 1: 0 });
     assert.equal(result.skippedRecords, 0);
-    assert.equal(result.firstTimestampNs, FIXTURE_MANIFEST.statedump.timestampNs);
+    assert.equal(result.firstTimestampNs, FIXTURE_MANIFEST.statedumps[0]!.timestampNs);
     assert.ok(BigInt(result.lastTimestampNs!) > BigInt(result.firstTimestampNs!));
     assert.deepEqual(progress.at(-1), { events: result.eventsTotal, bytes: result.bytesWritten });
   });
@@ -113,7 +113,7 @@ describe('the recorded fixture', () => {
   });
 
   test('wall-clock times fall on the day the fixture was recorded', () => {
-    const wallNs = BigInt(FIXTURE_MANIFEST.realtimeOffsetNs) + BigInt(FIXTURE_MANIFEST.statedump.timestampNs);
+    const wallNs = BigInt(FIXTURE_MANIFEST.realtimeOffsetNs) + BigInt(FIXTURE_MANIFEST.statedumps[0]!.timestampNs);
     const day = new Date(Number(wallNs / 1_000_000n)).toISOString().slice(0, 10);
     assert.equal(day, '2026-11-26');
     assert.ok(lines.every((l) => l.date === day));
@@ -202,7 +202,7 @@ describe('the recorded fixture', () => {
   });
 
   test('an LTTng statedump opens the trace, in the first stream', () => {
-    const dump = FIXTURE_MANIFEST.statedump;
+    const dump = FIXTURE_MANIFEST.statedumps[0]!;
     const count = 2 + dump.tasks.length + dump.fds.length;
     assert.deepEqual(
       lines.slice(0, count).map((l) => [l.name, l.cpu]),
@@ -273,13 +273,13 @@ describe('built captures', () => {
   const record = (name: string, values: Record<string, number | bigint | string>) => encodeRecord(formats.get(name)!.format, values);
   const data = (delta: number, payload: Uint8Array): PageItem => ({ kind: 'data', delta, payload });
   const base = {
-    version: 1 as const,
+    version: 2 as const,
     headerPage: FIXTURE_MANIFEST.headerPage,
     headerEvent: FIXTURE_MANIFEST.headerEvent,
     events: FIXTURE_MANIFEST.events,
     clock: 'mono',
     realtimeOffsetNs: '1700000000000000000',
-    statedump: { timestampNs: '1000000000', tasks: [{ tid: 500, pid: 500, ppid: 1, name: 'server' }], fds: [] },
+    statedumps: [{ label: 'start', timestampNs: '1000000000', tasks: [{ tid: 500, pid: 500, ppid: 1, name: 'server' }], fds: [] }],
     lostAtEnd: {},
   };
   const T0 = 1_000_000_000n;
@@ -384,6 +384,88 @@ describe('built captures', () => {
         ['syscall_entry_close', 0, 500, 500, 'server'],
       ],
     );
+  });
+
+  test('several statedumps, each at its own time among the events, with sockets, naming the threads they list', async () => {
+    const capture = join(tempDir(), 'capture');
+    const socket = { protocol: 'tcp' as const, state: 'LISTEN', local: '127.0.0.1:6379', peer: '' };
+    const statedumps = [
+      base.statedumps[0]!,
+      {
+        label: 'ready',
+        timestampNs: String(T0 + 200n),
+        tasks: [
+          { tid: 500, pid: 500, ppid: 1, name: 'server' },
+          // A thread the recording never saw start: the dump names it.
+          { tid: 503, pid: 500, ppid: 1, name: 'io-thread' },
+        ],
+        fds: [
+          { pid: 500, fd: 3, path: '/var/log/server.log', flags: 0o2101 },
+          { pid: 500, fd: 4, path: 'socket:[4242]', flags: 0o2, socket },
+        ],
+      },
+      { label: 'end', timestampNs: String(T0 + 400n), tasks: [], fds: [] },
+    ];
+    writeCapture(capture, { ...base, statedumps }, [
+      {
+        cpu: 0,
+        pages: [
+          {
+            page: buildPage({
+              timestamp: T0 + 100n,
+              items: [
+                data(0, record('sys_enter_close', { common_pid: 503, fd: 1 })),
+                data(100, record('sys_enter_close', { common_pid: 503, fd: 2 })),
+                data(100, record('sys_enter_close', { common_pid: 500, fd: 3 })),
+                data(100, record('sys_enter_close', { common_pid: 500, fd: 4 })),
+              ],
+            }),
+          },
+        ],
+      },
+      {
+        cpu: 1,
+        pages: [{ page: buildPage({ timestamp: T0 + 250n, items: [data(0, record('sys_enter_close', { common_pid: 503, fd: 5 }))] }) }],
+      },
+    ]);
+    const outDir = join(tempDir(), 'kernel');
+    const result = await convert(capture, outDir);
+    const run = babeltrace(outDir);
+    assert.equal(run.stderr, '');
+    assert.equal(run.lines.length, result.eventsTotal);
+    const lines = parseLines(run);
+    assert.deepEqual(
+      lines.map((l) => [l.name, l.cpu, l.tid, l.procname, field(l, 'fd') ?? '']),
+      [
+        ['lttng_statedump_start', 0, 0, 'benchmark-trace', ''],
+        ['lttng_statedump_process_state', 0, 0, 'benchmark-trace', ''],
+        ['lttng_statedump_end', 0, 0, 'benchmark-trace', ''],
+        ['syscall_entry_close', 0, 503, '', '1'],
+        // At T0 + 200: the dump comes after every event before it, and before the event at its time.
+        ['lttng_statedump_start', 0, 0, 'benchmark-trace', ''],
+        ['lttng_statedump_process_state', 0, 0, 'benchmark-trace', ''],
+        ['lttng_statedump_process_state', 0, 0, 'benchmark-trace', ''],
+        ['lttng_statedump_file_descriptor', 0, 0, 'benchmark-trace', '3'],
+        ['lttng_statedump_file_descriptor', 0, 0, 'benchmark-trace', '4'],
+        ['lttng_statedump_socket', 0, 0, 'benchmark-trace', '4'],
+        ['lttng_statedump_end', 0, 0, 'benchmark-trace', ''],
+        ['syscall_entry_close', 0, 503, 'io-thread', '2'],
+        ['syscall_entry_close', 1, 503, 'io-thread', '5'],
+        ['syscall_entry_close', 0, 500, 'server', '3'],
+        ['lttng_statedump_start', 0, 0, 'benchmark-trace', ''],
+        ['lttng_statedump_end', 0, 0, 'benchmark-trace', ''],
+        ['syscall_entry_close', 0, 500, 'server', '4'],
+      ],
+    );
+    const times = lines.map((l) => l.time);
+    assert.deepEqual([...times].sort(), times, 'babeltrace2 prints the events in time order');
+    const socketLine = lines.find((l) => l.name === 'lttng_statedump_socket')!;
+    assert.equal(socketLine.fields, 'pid = 500, fd = 4, inode = 4242, protocol = "tcp", state = "LISTEN", local = "127.0.0.1:6379", peer = ""');
+    const ready = lines.filter((l) => l.name === 'lttng_statedump_file_descriptor');
+    assert.equal(field(ready[0]!, 'filename'), '/var/log/server.log');
+    assert.equal(field(ready[1]!, 'filename'), 'socket:[4242]');
+    assert.equal(result.eventCounts.lttng_statedump_start, 3);
+    assert.equal(result.eventCounts.lttng_statedump_socket, 1);
   });
 
   test('large sub-buffers, long records, records of no known class, corrupt or cut short, a CPU without pages', async () => {

@@ -176,7 +176,7 @@ test('the fixture decodes: known event ids, per-CPU times never go back', async 
   const fixtureLayout = parsePageLayout(manifest.headerPage);
   checkHeaderEvent(manifest.headerEvent);
   const ids = new Set(manifest.events.map((e) => e.id));
-  const start = BigInt(manifest.statedump.timestampNs);
+  const start = BigInt(manifest.statedumps[0]!.timestampNs);
   let total = 0;
   for (const cpu of manifest.cpus) {
     const reader = await PageFileReader.open(new URL(pagesFileName(cpu), FIXTURE).pathname, 1 << 16);

@@ -54,8 +54,13 @@ export interface RecordingBackend {
   start(): void;
   /** Adds a process and, from then on, every child it forks to the traced set. */
   follow(pid: number): void;
-  /** Records the current state of these processes (all of them when null), as LTTng's statedump. */
-  statedump(pids: number[] | null): void;
+  /**
+   * Records the current state (threads, open files, sockets) of these
+   * processes (all of them when null), as LTTng's statedump; any number of
+   * times while recording, each appearing in the trace at its own time.
+   * `label` says why (start, ready, end).
+   */
+  statedump(pids: number[] | null, label: string): void;
   counters(): LiveCounters;
   /**
    * Maps monotonic time to wall-clock time with this offset (CLOCK_REALTIME -

@@ -40,7 +40,7 @@ export const DEFAULT_VIEW_TRACE = 'traces/latest';
 export const USAGE = `usage: benchmark-tracer [APP] [options]
        benchmark-tracer --custom "CMD" [--duration S] [--workload "CMD"] [options]
        benchmark-tracer doctor | --list | --list-events
-       benchmark-tracer convert TRACE_DIR [--to text|jsonl] [-o FILE]
+       benchmark-tracer convert TRACE_DIR [--to text|jsonl|perfetto] [-o FILE]
        benchmark-tracer view [TRACE_DIR]
 
 Records a Linux kernel trace of a command and its whole process tree, as CTF
@@ -68,7 +68,8 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
 
   convert TRACE_DIR    read a CTF trace (ours or LTTng's; every trace under TRACE_DIR,
                        merged in time order) and print it: --to text (default) is
-                       babeltrace2's text, --to jsonl one JSON object per event;
+                       babeltrace2's text, --to jsonl one JSON object per event,
+                       --to perfetto Chrome trace-event JSON for ui.perfetto.dev;
                        -o FILE writes to FILE instead of stdout
   view [TRACE_DIR]     the text of a trace (default traces/latest), through
                        $PAGER (or less) when stdout is a terminal

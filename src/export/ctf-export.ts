@@ -1,14 +1,15 @@
-// A CTF trace -> text (babeltrace2's format) or JSON lines, written to a
-// stream in 1 MiB chunks. Everything decoded before a broken spot is
+// A CTF trace -> text (babeltrace2's format), JSON lines or Perfetto's
+// JSON, written to a stream in 1 MiB chunks. Everything decoded before a broken spot is
 // written before the error surfaces.
 
 import type { Writable } from 'node:stream';
 import { openMessages } from '../ctf/trace-reader.js';
 import { JsonLineFormatter } from './jsonl.js';
+import { PerfettoJsonWriter } from './perfetto.js';
 import { ByteChunk, formatBackwardsPacket, formatDiscarded, PrettyTextFormatter } from './pretty-text.js';
 
-export type ExportFormat = 'text' | 'jsonl';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['text', 'jsonl'];
+export type ExportFormat = 'text' | 'jsonl' | 'perfetto';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['text', 'jsonl', 'perfetto'];
 
 const CHUNK_BYTES = 1 << 20;
 /** Room past a full chunk for the line that fills it, so most lines never grow the buffer. */
@@ -28,6 +29,7 @@ export interface ExportSummary {
 export async function exportTrace(roots: string[], format: ExportFormat, out: Writable, warnings: Writable | null = null): Promise<ExportSummary> {
   const text = format === 'text' ? new PrettyTextFormatter() : null;
   const jsonl = format === 'jsonl' ? new JsonLineFormatter() : null;
+  const perfetto = format === 'perfetto' ? new PerfettoJsonWriter(roots) : null;
   // Lines go straight into a chunk buffer: no long strings to build and flatten.
   const chunk = new ByteChunk(CHUNK_BYTES + CHUNK_SLACK);
   let events = 0;
@@ -61,14 +63,17 @@ export async function exportTrace(roots: string[], format: ExportFormat, out: Wr
         const warning = message.kind === 'discarded' ? formatDiscarded(message) : formatBackwardsPacket(message);
         warningLines.push(warning);
         warnings?.write(Buffer.from(warning, 'latin1'));
+        if (perfetto && message.kind === 'discarded') perfetto.discarded(chunk, message);
         continue;
       }
       // Text keeps the trace's bytes (latin1 strings); JSON lines are UTF-8.
       if (text) text.write(chunk, message);
+      else if (perfetto) perfetto.event(chunk, message);
       else chunk.utf8(jsonl!.format(message));
       if (chunk.pos >= CHUNK_BYTES) await flush();
       events++;
     }
+    perfetto?.finish(chunk);
   } finally {
     messages.close();
     try {

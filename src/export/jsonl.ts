@@ -44,7 +44,7 @@ export class JsonLineFormatter {
 }
 
 /** Strings were decoded one char per byte; JSON wants the text they spell. */
-function utf8(latin1: string): string {
+export function utf8(latin1: string): string {
   // eslint-disable-next-line no-control-regex
   return /[^\x00-\x7f]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
 }

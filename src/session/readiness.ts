@@ -1,47 +1,19 @@
 // Readiness probes: a server is up when it answers, not after a sleep.
 
-import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { openFiles } from '../util/procfs.js';
+import { socketInode, socketTable } from '../util/proc-net.js';
 import { sleep } from './target.js';
 
-const TCP_LISTEN = '0A';
-const UNIX_ACCEPTCON = 0x10000;
-
-/** Inodes of the listening TCP and unix sockets of the machine. */
-function listeningSocketInodes(): Set<string> {
-  const inodes = new Set<string>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === TCP_LISTEN && cols[9]) inodes.add(cols[9]);
-    }
-  }
-  try {
-    for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length >= 7 && (parseInt(cols[3]!, 16) & UNIX_ACCEPTCON) !== 0) inodes.add(cols[6]!);
-    }
-  } catch {
-    // No unix sockets table: TCP alone decides.
-  }
-  return inodes;
-}
-
+/** A TCP or unix socket that accepts connections, in the tree's own network namespace. */
 export function hasListeningSocket(pids: number[]): boolean {
-  const listening = listeningSocketInodes();
-  return pids.some((pid) =>
-    openFiles(pid).some((f) => {
-      const match = /^socket:\[(\d+)\]$/.exec(f.path);
-      return match !== null && listening.has(match[1]!);
-    }),
-  );
+  return pids.some((pid) => {
+    const sockets = openFiles(pid).map((f) => socketInode(f.path)).filter((inode) => inode !== null);
+    if (sockets.length === 0) return false;
+    const table = socketTable(pid);
+    // Only TCP and unix sockets are ever LISTEN.
+    return sockets.some((inode) => table.get(inode)?.state === 'LISTEN');
+  });
 }
 
 export interface ProbeOptions {

@@ -168,7 +168,7 @@ export async function runSession(
     backend.follow(server.pid);
     backend.start();
     recorded = true;
-    backend.statedump(request.systemWide ? null : [server.pid]);
+    backend.statedump(request.systemWide ? null : [server.pid], 'start');
     server.release();
     const counters = () => backend.counters();
     reporter.phase('recording', counters);
@@ -190,6 +190,7 @@ export async function runSession(
           givesUp: () => (serverStatus ? `the server exited (${describeExit(serverStatus)}) before it was ready` : null),
         },
       );
+      backend.statedump(request.systemWide ? null : tree.livePids(), 'ready');
       for (const step of instance.smoke) {
         reporter.phase('smoke test', counters);
         const { record, status, stdout } = await runClient(step, 'smoke', null);
@@ -238,6 +239,7 @@ export async function runSession(
     if (hasClients && serverStatus) metadata.error ??= `the server exited (${describeExit(serverStatus)}) during the run`;
 
     reporter.phase('stopping', counters);
+    backend.statedump(request.systemWide ? null : server.livePids(), 'end');
     if (instance.stopCommand && !server.hasExited) {
       await runClient({ label: 'stop', command: instance.stopCommand }, 'stop', Date.now() + STOP_GRACE_MS);
     }

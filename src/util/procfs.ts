@@ -89,6 +89,15 @@ export function fdFlags(pid: number, fd: number): number | undefined {
   return match ? parseInt(match[1]!, 8) : undefined;
 }
 
+/** The network namespace of a process ("net:[inode]"), or "" when it is gone. */
+export function networkNamespace(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return '';
+  }
+}
+
 export function memAvailableBytes(): number {
   const match = /^MemAvailable:\s+(\d+) kB/m.exec(readText('/proc/meminfo') ?? '');
   return match ? Number(match[1]) * 1024 : 0;

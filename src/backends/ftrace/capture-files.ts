@@ -34,7 +34,9 @@ export interface CapturedEventFormat {
   format: string;
 }
 
-/** One task as /proc showed it when the trace started. */
+import type { SocketEndpoint } from '../../util/proc-net.js';
+
+/** One task as /proc showed it when a statedump was taken. */
 export interface StatedumpTask {
   tid: number;
   pid: number;
@@ -51,9 +53,13 @@ export interface StatedumpFd {
   path: string;
   /** The open flags of /proc/<pid>/fdinfo/<fd> ("flags:", octal there), when known. */
   flags?: number;
+  /** For a socket whose inode the kernel's socket tables know: its protocol, state and addresses. */
+  socket?: SocketEndpoint;
 }
 
 export interface Statedump {
+  /** Why it was taken: "start", "ready" (the server answered), "end" (before it was stopped). */
+  label: string;
   /** CLOCK_MONOTONIC in ns (decimal string: it can pass 2^53) when the dump was taken. */
   timestampNs: string;
   tasks: StatedumpTask[];
@@ -61,7 +67,7 @@ export interface Statedump {
 }
 
 export interface CaptureManifest {
-  version: 1;
+  version: 2;
   cpus: number[];
   /** The kernel's events/header_page and events/header_event texts. */
   headerPage: string;
@@ -71,7 +77,8 @@ export interface CaptureManifest {
   clock: string;
   /** CLOCK_REALTIME - CLOCK_MONOTONIC in ns at trace start (decimal string). */
   realtimeOffsetNs: string;
-  statedump: Statedump;
+  /** In time order, at least one; the first one's time is the trace's time origin. */
+  statedumps: Statedump[];
   /** Events lost per CPU at the end of the run, from per_cpu/cpu<N>/stats. */
   lostAtEnd: Record<string, number>;
   /**

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TraceEnvironment, TraceWriteResult } from '../backend.js';
-import { CAPTURE_MANIFEST, pagesFileName, type CaptureManifest } from './capture-files.js';
+import { CAPTURE_MANIFEST, pagesFileName, type CaptureManifest, type Statedump } from './capture-files.js';
 import { checkHeaderEvent, decodePage, PageEvents, parsePageLayout, type PageLayout } from './ring-buffer.js';
 import { PageFileReader, type PageRecord } from './page-file.js';
 import {
@@ -21,11 +21,9 @@ import {
 } from './event-classes.js';
 import type { FormatField } from './event-format.js';
 import { maxPayloadBytes, transcode } from './transcoder.js';
-import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, writeStatedump } from './lttng-statedump.js';
+import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, statedumpEventCounts, writeStatedump } from './lttng-statedump.js';
 import { Task, TaskTable } from './task-table.js';
 import { SyscallPaths, SYSCALL_PATHS_FILE, UNREAD_PATH } from './syscall-paths.js';
-
-const UNREAD_PATH_BYTES = Buffer.from(UNREAD_PATH, 'latin1');
 import { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { renderMetadata, type CtfEventClass } from '../../ctf/tsdl.js';
 import { addOffset, timestampNs, type TimestampNs } from '../../util/timestamp.js';
@@ -50,13 +48,14 @@ const READ_BUDGET_BYTES = 64 << 20;
 
 export async function convertCaptureToCtf(opts: ConvertOptions): Promise<ConvertResult> {
   const manifest = JSON.parse(readFileSync(join(opts.captureDir, CAPTURE_MANIFEST), 'utf8')) as CaptureManifest;
-  if (manifest.version !== 1) throw new Error(`unsupported capture version ${manifest.version}`);
+  if (manifest.version !== 2) throw new Error(`unsupported capture version ${manifest.version}`);
   if (manifest.clock !== 'mono') throw new Error(`capture used trace_clock "${manifest.clock}"; only "mono" converts to the monotonic clock`);
   const layout = parsePageLayout(manifest.headerPage);
   checkHeaderEvent(manifest.headerEvent);
 
   mkdirSync(opts.outDir, { recursive: true });
-  const origin = timestampNs(manifest.statedump.timestampNs);
+  if (manifest.statedumps.length === 0) throw new Error('capture has no statedump: its first one is the time origin');
+  const origin = timestampNs(manifest.statedumps[0]!.timestampNs);
   const uuid = randomUUID();
   const uuidBytes = Uint8Array.from(uuid.replaceAll('-', '').match(/../g)!.map((h) => parseInt(h, 16)));
   const cpus = [...manifest.cpus].sort((a, b) => a - b);
@@ -124,9 +123,10 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
   }
 }
 
+const UNREAD_PATH_BYTES = Buffer.from(UNREAD_PATH, 'latin1');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Replays the events of every CPU in time order into their streams, with the statedump at its time. */
+/** Replays the events of every CPU in time order into their streams, with each statedump at its time. */
 class Replay {
   readonly classes: CtfEventClass[];
   events = 0;
@@ -139,6 +139,9 @@ class Replay {
   private readonly commonType: FormatField | null;
   private readonly statedumpClasses = statedumpEventClasses(0);
   private readonly counts = new Map<number, number>();
+  /** The statedumps not written yet, in time order, and the next one's time from the origin. */
+  private readonly pendingDumps: Statedump[];
+  private nextDumpAt: number;
 
   constructor(
     private readonly manifest: CaptureManifest,
@@ -147,11 +150,11 @@ class Replay {
     private readonly paths: SyscallPaths | null,
     private readonly origin: TimestampNs,
   ) {
-    for (const t of manifest.statedump.tasks) {
-      const task = this.tasks.get(t.tid, 0);
-      task.pid = t.pid;
-      task.setName(t.name);
-    }
+    this.pendingDumps = [...manifest.statedumps];
+    this.nextDumpAt = this.nextDumpTime();
+    // Events before the first statedump (between tracing_on and /proc's
+    // reading) are of the threads it lists.
+    if (manifest.statedumps[0]) this.learnTasks(manifest.statedumps[0]);
     const ftrace = buildEventClasses(manifest.events, this.tasks, this.statedumpClasses.length, new Set(STATEDUMP_EVENT_NAMES), paths !== null);
     for (const c of ftrace) this.byFtraceId[c.ftraceId] = c;
     this.commonType = commonTypeField(manifest.events);
@@ -161,8 +164,9 @@ class Replay {
   async run(): Promise<void> {
     const cursors = this.cursors;
     for (const cursor of cursors) await cursor.advance();
-    // The statedump goes to the first CPU's stream at its own time: offset 0 from the origin.
-    let statedumpPending = cursors.length > 0;
+    // A statedump goes to the first CPU's stream at its own time, after every event before it.
+    const dumpsWriter = cursors[0]?.writer;
+    if (!dumpsWriter) return;
     for (;;) {
       let best: CpuCursor | null = null;
       let second = Infinity;
@@ -174,18 +178,17 @@ class Replay {
           second = c.time;
         }
       }
-      if (statedumpPending && (best === null || best.time >= 0)) {
-        this.writeStatedump(cursors[0]!.writer);
-        statedumpPending = false;
+      if (this.pendingDumps.length > 0 && best!.time >= this.nextDumpAt) {
+        this.writeNextStatedump(dumpsWriter);
         continue;
       }
-      if (best === null || best.time === Infinity) break;
-      // Emit from the earliest CPU until another one (or the statedump) comes first.
+      if (best!.time === Infinity) break;
+      // Emit from the earliest CPU until another one (or a statedump) comes first.
       do {
-        this.emit(best);
-        if (++best.index < best.page.count) best.time = Math.max(best.pageOffset + best.page.deltas[best.index]!, best.time);
-        else await best.advance();
-      } while (best.time <= second && best.time !== Infinity && !(statedumpPending && best.time >= 0));
+        this.emit(best!);
+        if (++best!.index < best!.page.count) best!.time = Math.max(best!.pageOffset + best!.page.deltas[best!.index]!, best!.time);
+        else await best!.advance();
+      } while (best!.time <= second && best!.time < this.nextDumpAt);
     }
   }
 
@@ -226,12 +229,31 @@ class Replay {
     return path ? Buffer.from(path, 'latin1') : UNREAD_PATH_BYTES;
   }
 
-  private writeStatedump(writer: CtfStreamWriter): void {
-    const dump = this.manifest.statedump;
+  private writeNextStatedump(writer: CtfStreamWriter): void {
+    const dump = this.pendingDumps.shift()!;
+    const at = this.nextDumpAt;
+    this.nextDumpAt = this.nextDumpTime();
     const tracer = new Task(0);
     tracer.setName(this.opts.env.tracerName);
-    writeStatedump(writer, this.statedumpClasses[0]!.id, dump, tracer, 0);
-    [1, dump.tasks.length, dump.fds.length, 1].forEach((n, i) => this.wrote(this.statedumpClasses[i]!.id, 0, n));
+    writeStatedump(writer, this.statedumpClasses[0]!.id, dump, tracer, at);
+    statedumpEventCounts(dump).forEach((n, i) => this.wrote(this.statedumpClasses[i]!.id, at, n));
+    // Threads named since the last event that named them (a rename we did not record) get /proc's word.
+    this.learnTasks(dump);
+  }
+
+  /** When the next statedump was taken, as ns from the origin; Infinity when none is left. */
+  private nextDumpTime(): number {
+    const dump = this.pendingDumps[0];
+    if (!dump) return Infinity;
+    return Number(timestampNs(dump.timestampNs) - timestampNs(this.manifest.statedumps[0]!.timestampNs));
+  }
+
+  private learnTasks(dump: Statedump): void {
+    for (const t of dump.tasks) {
+      const task = this.tasks.get(t.tid, 0);
+      task.pid = t.pid;
+      task.setName(t.name);
+    }
   }
 
   private wrote(ctfId: number, time: number, n: number): void {

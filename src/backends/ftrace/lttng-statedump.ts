@@ -9,8 +9,15 @@
 // mode LTTNG_MODE_UNKNOWN. file_table_address has no kernel address to
 // carry here: it is the process id, which links a process to its files
 // just the same.
+//
+// lttng_statedump_socket is ours, not LTTng's: for a file descriptor whose
+// filename is "socket:[inode]" and whose inode the kernel's socket tables
+// (/proc/<pid>/net/*) list, it follows that fd's file_descriptor event with
+// the protocol, state, local and peer addresses, so analyses can name a
+// socket's peer. LTTng tools ignore an event class they do not know.
 
-import type { Statedump, StatedumpTask } from './capture-files.js';
+import type { Statedump, StatedumpFd, StatedumpTask } from './capture-files.js';
+import { socketInode, type SocketEndpoint } from '../../util/proc-net.js';
 import type { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { ctfString, int32, textArray, type CtfEventClass, type CtfType } from '../../ctf/tsdl.js';
 import { EVENT_CONTEXT_BYTES, writeEventContext } from './event-classes.js';
@@ -21,7 +28,13 @@ export const STATEDUMP_EVENT_NAMES = [
   'lttng_statedump_process_state',
   'lttng_statedump_file_descriptor',
   'lttng_statedump_end',
+  'lttng_statedump_socket',
 ] as const;
+
+/** Statedump events written per dump, by class (in STATEDUMP_EVENT_NAMES order). */
+export function statedumpEventCounts(dump: Statedump): number[] {
+  return [1, dump.tasks.length, dump.fds.length, 1, dump.fds.filter((f) => f.socket).length];
+}
 
 const hex64: CtfType = { kind: 'integer', size: 64, signed: false, base: 16 };
 
@@ -35,7 +48,7 @@ const STATUS_UNNAMED = 0;
 const KTHREADD_PID = 2;
 
 export function statedumpEventClasses(firstId: number): CtfEventClass[] {
-  const [start, processState, fileDescriptor, end] = STATEDUMP_EVENT_NAMES;
+  const [start, processState, fileDescriptor, end, socket] = STATEDUMP_EVENT_NAMES;
   return [
     { id: firstId, name: start, fields: [] },
     {
@@ -61,6 +74,16 @@ export function statedumpEventClasses(firstId: number): CtfEventClass[] {
       ],
     },
     { id: firstId + 3, name: end, fields: [] },
+    {
+      id: firstId + 4,
+      name: socket,
+      fields: [
+        { name: 'pid', type: int32 },
+        { name: 'fd', type: int32 },
+        { name: 'inode', type: { kind: 'integer', size: 64, signed: false } },
+        ...['protocol', 'state', 'local', 'peer'].map((name) => ({ name, type: ctfString })),
+      ],
+    },
   ];
 }
 
@@ -94,7 +117,7 @@ export function writeStatedump(writer: CtfStreamWriter, firstId: number, dump: S
   }
 
   for (const file of dump.fds) {
-    const path = encoder.encode(file.path);
+    const path = withoutNul(encoder.encode(file.path));
     at = writer.beginEvent(firstId + 2, atNs, EVENT_CONTEXT_BYTES + 8 + 4 * 4 + path.length + 1);
     const view = writer.view;
     at = writeEventContext(view, at, context, 0);
@@ -103,16 +126,38 @@ export function writeStatedump(writer: CtfStreamWriter, firstId: number, dump: S
     view.setInt32(at + 12, file.fd, true);
     view.setUint32(at + 16, file.flags ?? 0, true);
     view.setUint32(at + 20, file.flags === undefined ? 0 : fmodeOf(file.flags), true);
-    at += 24;
-    const nul = path.indexOf(0);
-    const text = nul < 0 ? path : path.subarray(0, nul);
-    writer.bytes.set(text, at);
-    writer.bytes[at + text.length] = 0;
-    writer.endEvent(at + text.length + 1);
+    writer.endEvent(writeCString(writer.bytes, at + 24, path));
+    if (file.socket) writeSocket(writer, firstId + 4, atNs, context, file, file.socket);
   }
 
   at = writer.beginEvent(firstId + 3, atNs, EVENT_CONTEXT_BYTES);
   writer.endEvent(writeEventContext(writer.view, at, context, 0));
+}
+
+function writeSocket(writer: CtfStreamWriter, id: number, atNs: number, context: Task, file: StatedumpFd, socket: SocketEndpoint): void {
+  const encoder = new TextEncoder();
+  const texts = [socket.protocol, socket.state, socket.local, socket.peer].map((text) => withoutNul(encoder.encode(text)));
+  let at = writer.beginEvent(id, atNs, EVENT_CONTEXT_BYTES + 4 + 4 + 8 + texts.reduce((n, t) => n + t.length + 1, 0));
+  const view = writer.view;
+  at = writeEventContext(view, at, context, 0);
+  view.setInt32(at, file.pid, true);
+  view.setInt32(at + 4, file.fd, true);
+  view.setBigUint64(at + 8, BigInt(socketInode(file.path) ?? 0), true);
+  at += 16;
+  for (const text of texts) at = writeCString(writer.bytes, at, text);
+  writer.endEvent(at);
+}
+
+/** A CTF string ends at its first NUL: anything after one would be lost anyway. */
+function withoutNul(bytes: Uint8Array): Uint8Array {
+  const nul = bytes.indexOf(0);
+  return nul < 0 ? bytes : bytes.subarray(0, nul);
+}
+
+function writeCString(bytes: Uint8Array, at: number, text: Uint8Array): number {
+  bytes.set(text, at);
+  bytes[at + text.length] = 0;
+  return at + text.length + 1;
 }
 
 function threadType(task: StatedumpTask): number {

@@ -15,11 +15,13 @@ import {
   type CaptureManifest,
   type CapturedEventFormat,
   type Statedump,
+  type StatedumpFd,
 } from './capture-files.js';
 import { convertCaptureToCtf } from './convert.js';
 import { SyscallPathRecorder } from './syscall-path-recorder.js';
 import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
-import { allPids, fdFlags, memAvailableBytes, openFiles, tasksOf } from '../../util/procfs.js';
+import { allPids, fdFlags, memAvailableBytes, networkNamespace, openFiles, tasksOf } from '../../util/procfs.js';
+import { socketInode, socketTable, type SocketEndpoint } from '../../util/proc-net.js';
 import { monotonicNs, realtimeOffsetNs } from '../../util/clock.js';
 
 const DRAIN_INTERVAL_MS = 200;
@@ -58,7 +60,8 @@ export class FtraceBackend implements RecordingBackend {
   private followed: number[] = [];
   private started = false;
   private bytesWritten = 0;
-  private statedumpTaken: Statedump | null = null;
+  private readonly statedumpsTaken: Statedump[] = [];
+  private readonly statedumpCosts: Array<{ label: string; tasks: number; fds: number; milliseconds: number }> = [];
   private offsetNs = 0n;
   private manifestWritten = false;
   /** Which pass over the buffers this is; stored with each page so losses can be placed between passes. */
@@ -130,6 +133,7 @@ export class FtraceBackend implements RecordingBackend {
       sub_buffer_bytes: this.pageSize,
       stale_instances_removed: stale,
       scope_filter: this.options.systemWide ? 'set_event_notrace_pid (tracer excluded)' : 'set_event_pid + event-fork',
+      statedumps: this.statedumpCosts,
     });
   }
 
@@ -158,13 +162,29 @@ export class FtraceBackend implements RecordingBackend {
     this.details.realtime_offset_ns = offsetNs.toString();
   }
 
-  statedump(pids: number[] | null): void {
+  statedump(pids: number[] | null, label: string): void {
+    const began = performance.now();
     const timestampNs = monotonicNs();
     const tasks = (pids ?? allPids()).flatMap((pid) => tasksOf(pid));
+    // One read of the socket tables per network namespace, and only where a socket is open.
+    const tablesByNamespace = new Map<string, Map<string, SocketEndpoint>>();
+    const socketOf = (pid: number, path: string): SocketEndpoint | undefined => {
+      const inode = socketInode(path);
+      if (inode === null) return undefined;
+      const namespace = networkNamespace(pid);
+      let table = tablesByNamespace.get(namespace);
+      if (!table) tablesByNamespace.set(namespace, (table = socketTable(pid)));
+      return table.get(inode);
+    };
     const fds = [...new Set(tasks.map((t) => t.pid))].flatMap((pid) =>
-      openFiles(pid).map((f) => ({ pid, fd: f.fd, path: f.path, flags: fdFlags(pid, f.fd) })),
+      openFiles(pid).map((f): StatedumpFd => {
+        const socket = socketOf(pid, f.path);
+        return { pid, fd: f.fd, path: f.path, flags: fdFlags(pid, f.fd), ...(socket ? { socket } : {}) };
+      }),
     );
-    this.statedumpTaken = { timestampNs: timestampNs.toString(), tasks, fds };
+    this.statedumpsTaken.push({ label, timestampNs: timestampNs.toString(), tasks, fds });
+    // What each one cost is in metadata.json: a system-wide dump reads all of /proc.
+    this.statedumpCosts.push({ label, tasks: tasks.length, fds: fds.length, milliseconds: Math.round((performance.now() - began) * 10) / 10 });
   }
 
   counters(): LiveCounters {
@@ -278,14 +298,14 @@ export class FtraceBackend implements RecordingBackend {
   private writeManifest(instance: TracefsInstance, lostAtEnd: Record<string, number>): void {
     const events = join(instance.tracefs, 'events');
     const manifest: CaptureManifest = {
-      version: 1,
+      version: 2,
       cpus: this.drains.map((d) => d.cpu),
       headerPage: readFileSync(join(events, 'header_page'), 'utf8'),
       headerEvent: readFileSync(join(events, 'header_event'), 'utf8'),
       events: this.formats,
       clock: 'mono',
       realtimeOffsetNs: this.offsetNs.toString(),
-      statedump: this.statedumpTaken ?? { timestampNs: monotonicNs().toString(), tasks: [], fds: [] },
+      statedumps: this.statedumpsTaken.length > 0 ? this.statedumpsTaken : [{ label: 'start', timestampNs: monotonicNs().toString(), tasks: [], fds: [] }],
       lostAtEnd,
       bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
     };
