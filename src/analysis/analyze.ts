@@ -215,6 +215,13 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   }
 
   const metadata = runMetadata(roots, traceDirs);
+  const scope = metadata?.scope as { mode?: string } | undefined;
+  if (scope?.mode === 'process-tree' && has('sched_switch')) {
+    notes.push(
+      'the trace follows a process tree: a context switch is recorded only when a traced thread is on one side, ' +
+        'so CPU time of processes outside the tree (and idle time) is approximate; that of traced threads is exact',
+    );
+  }
   const firstTrace = traceDirs.length > 0 ? [...traceEventNames.keys()][0] : undefined;
   const env = firstTrace?.metadata.env;
   const envText = (key: string) => {

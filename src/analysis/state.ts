@@ -254,10 +254,11 @@ export class TraceState {
     return process;
   }
 
+  /** A process's names are its main thread's, in order (exec and rename change them). */
   setThreadName(thread: Thread, name: string): void {
     if (!name || thread.name === name) return;
     thread.name = name;
-    if (thread.tid < 0) return;
+    if (thread.tid <= 0 || (thread.pid !== null && thread.pid !== thread.tid)) return;
     const names = this.processOf(thread).names;
     if (!names.includes(name)) names.push(name);
   }
@@ -266,7 +267,7 @@ export class TraceState {
     if (thread.pid === pid) return;
     thread.pid = pid;
     const process = this.process(pid, thread);
-    if (thread.name && !process.names.includes(thread.name)) process.names.push(thread.name);
+    if (thread.tid === pid && thread.name && !process.names.includes(thread.name)) process.names.push(thread.name);
   }
 
   // --- file descriptors ---------------------------------------------------
