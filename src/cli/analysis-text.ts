@@ -31,6 +31,21 @@ export function table(header: string[], rows: string[][], firstWidth = 28): stri
   return all.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
 }
 
+/** Words into lines of at most `width` columns, the later ones indented. */
+export function wrap(text: string, width = 96, indent = '  '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line ? `${line} ${word}` : lines.length > 0 ? `${indent}${word}` : word;
+    if (candidate.length > width && line) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = candidate;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 function section(title: string, lines: string[]): string[] {
   return ['', title, ...lines.map((line) => `  ${line}`)];
 }
@@ -120,9 +135,9 @@ export function formatReport(report: AnalysisReport, top: number): string {
 
   if (report.lost.total > 0 || report.lost.uncertain.length > 0) {
     const byCpu = Object.entries(report.lost.byCpu).map(([cpu, count]) => `CPU ${cpu}: ${formatCount(count)}`).join(', ');
-    lines.push(...section(`Lost events: ${formatCount(report.lost.total)}${byCpu ? ` (${byCpu})` : ''}`, report.lost.uncertain.slice(0, top).map((u) => clip(u, 96))));
+    lines.push(...section(`Lost events: ${formatCount(report.lost.total)}${byCpu ? ` (${byCpu})` : ''}`, report.lost.uncertain.slice(0, top).flatMap((u) => wrap(u))));
   }
-  if (report.notes.length > 0) lines.push(...section('Notes', report.notes));
+  if (report.notes.length > 0) lines.push(...section('Notes', report.notes.flatMap((note) => wrap(note))));
   return `${lines.join('\n')}\n`;
 }
 
