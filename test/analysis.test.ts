@@ -87,7 +87,19 @@ const FD_EVENTS: TestEvent[] = [
   sys(132, 'syscall_exit_clone', { ret: 0 }, { pid: 101, comm: 'app' }),
   sys(140, 'syscall_entry_write', { fd: 1, buf: 0, count: 25 }, { pid: 101, comm: 'app' }),
   sys(145, 'syscall_exit_write', { ret: 25 }, { pid: 101, comm: 'app' }),
+  sys(146, 'syscall_entry_accept4', { fd: 3, upeer_sockaddr: 0, upeer_addrlen: 0, flags: 0 }),
+  sys(147, 'syscall_exit_accept4', { ret: 9 }),
+  sys(148, 'syscall_entry_read', { fd: 9, buf: 0, count: 100 }),
+  sys(149, 'syscall_exit_read', { ret: 30 }),
   { name: 'lttng_statedump_file_descriptor', timeNs: 150, pid: 1, comm: 'tracer', fields: { pid: 100, fd: 1, flags: 0, fmode: 0, filename: '/var/log/app.log' } },
+  { name: 'lttng_statedump_file_descriptor', timeNs: 151, pid: 1, comm: 'tracer', fields: { pid: 100, fd: 9, flags: 0, fmode: 0, filename: 'socket:[555]' } },
+  {
+    name: 'lttng_statedump_socket',
+    timeNs: 152,
+    pid: 1,
+    comm: 'tracer',
+    fields: { pid: 100, fd: 9, inode: 555, protocol: 'tcp', state: 'ESTABLISHED', local: '127.0.0.1:6379', peer: '127.0.0.1:50000' },
+  },
 ];
 
 test('fd table: a path learnt at the end names earlier writes, through dup2 and fork; old exit_syscall pairs with its entry', async () => {
@@ -96,7 +108,7 @@ test('fd table: a path learnt at the end names earlier writes, through dup2 and 
     writeEventTrace(dir, FD_EVENTS);
     const report = await analyzeTrace([dir]);
     const counts = Object.fromEntries(report.syscalls.bySyscall.map((s) => [s.name, s.count]));
-    assert.deepEqual(counts, { openat: 1, write: 3, dup2: 1, close: 1, read: 2, clone: 1 });
+    assert.deepEqual(counts, { openat: 1, write: 3, dup2: 1, close: 1, read: 3, clone: 1, accept4: 1 });
     const write = report.syscalls.bySyscall.find((s) => s.name === 'write')!;
     assert.equal(write.latency.count, 3);
     assert.equal(write.latency.minNs, 5);
@@ -104,7 +116,7 @@ test('fd table: a path learnt at the end names earlier writes, through dup2 and 
     assert.equal(write.latency.totalNs, 25);
     const read = report.syscalls.bySyscall.find((s) => s.name === 'read')!;
     assert.deepEqual(read.errors, { EAGAIN: 1 });
-    assert.equal(read.latency.count, 2, 'sys_read + exit_syscall is one read with a latency');
+    assert.equal(read.latency.count, 3, 'sys_read + exit_syscall is one read with a latency');
     assert.equal(report.syscalls.unmatchedExits, 0, "the child's clone return is not an unmatched exit");
     assert.equal(report.syscalls.unmatchedEntries, 0);
 
@@ -113,16 +125,24 @@ test('fd table: a path learnt at the end names earlier writes, through dup2 and 
     assert.deepEqual({ writes: log.writes, writeBytes: log.writeBytes, reads: log.reads, processes: log.processes }, { writes: 3, writeBytes: 175, reads: 0, processes: [100, 101] });
     const old = report.io.byProcess.find((p) => p.pid === 300)!;
     assert.equal(old.readBytes, 12);
-    assert.equal(report.io.fdOperations, 4);
-    assert.equal(report.io.fdOperationsResolved, 3, 'the old process reads an fd nobody named');
+    assert.equal(report.io.fdOperations, 5);
+    assert.equal(report.io.fdOperationsResolved, 4, 'the old process reads an fd nobody named');
+
+    // The accepted socket: named by the statedump's socket table after the fact.
+    assert.equal(report.network.accepted, 1);
+    const [connection] = report.network.connections;
+    assert.deepEqual(
+      { direction: connection?.direction, local: connection?.local, peer: connection?.peer, received: connection?.receivedBytes, pid: connection?.pid, fd: connection?.fd },
+      { direction: 'accepted', local: '127.0.0.1:6379', peer: '127.0.0.1:50000', received: 30, pid: 100, fd: 9 },
+    );
 
     const child = report.processes.roots.flatMap((r) => [r, ...r.children]).find((p) => p.pid === 101);
     assert.equal(child?.parentPid, 100);
 
-    // CPU 1: first switch at 5, end of trace at 150: 145 ns traced; 200 runs 5..65 and 95..150.
+    // CPU 1: first switch at 5, end of trace at 152: 147 ns traced; 200 runs 5..65 and 95..152.
     const cpu1 = report.cpu.byCpu.find((c) => c.cpu === 1)!;
-    assert.deepEqual(cpu1, { cpu: 1, busyNs: 115, idleNs: 30, tracedNs: 145, switches: 3 });
-    assert.equal(report.cpu.byThread.find((t) => t.tid === 200)?.cpuNs, 115);
+    assert.deepEqual(cpu1, { cpu: 1, busyNs: 117, idleNs: 30, tracedNs: 147, switches: 3 });
+    assert.equal(report.cpu.byThread.find((t) => t.tid === 200)?.cpuNs, 117);
     assert.equal(report.cpu.runQueueLatency.count, 1);
     assert.equal(report.cpu.runQueueLatency.maxNs, 16);
   } finally {

@@ -60,6 +60,12 @@ export class NetworkAnalysis implements Analysis {
   private released(file: OpenFile, timeNs: number): void {
     const connection = file.connection;
     if (!connection) return;
+    // A statedump after the accept or connect can name what the syscall recorded only as a pointer.
+    if (file.socket) {
+      connection.family ??= file.socket.protocol || null;
+      connection.local ??= file.socket.local;
+      connection.peer ??= file.socket.peer;
+    }
     this.finished.push({ connection, closedNs: this.state.ending ? null : timeNs, path: file.path });
     let process = this.byProcess.get(connection.pid);
     if (!process) {

@@ -33,6 +33,8 @@ export class OpenFile {
   /** Processes that did I/O on it. */
   readonly pids = new Set<number>();
   connection: ConnectionState | null = null;
+  /** What a statedump's socket table says of it (our lttng_statedump_socket). */
+  socket: { protocol: string; local: string | null; peer: string | null } | null = null;
 
   constructor(
     public path: string | null,
@@ -522,6 +524,23 @@ export class TraceState {
           const known = process.fds.get(number);
           if (known && known.path === null) known.name(path);
           else if (!known || known.path !== path) state.setFd(process, number, new OpenFile(path, kindOfPath(path)));
+        };
+      }
+      case 'lttng_statedump_socket': {
+        const pid = info.field('pid');
+        const fd = info.field('fd');
+        const protocol = info.field('protocol');
+        const local = info.field('local');
+        const peer = info.field('peer');
+        return (view, state) => {
+          const file = state.processes.get(intAt(view.payload, pid))?.fds.get(intAt(view.payload, fd));
+          if (!file) return;
+          file.kind = 'socket';
+          file.socket = {
+            protocol: textAt(view.payload, protocol) ?? '',
+            local: textAt(view.payload, local) || null,
+            peer: textAt(view.payload, peer) || null,
+          };
         };
       }
       default:
