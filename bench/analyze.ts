@@ -5,30 +5,26 @@
 //
 //   npm run bench:analyze -- TRACE_DIR [--runs N]
 
-import { spawnSync } from 'node:child_process';
-import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyzeTrace } from '../src/analysis/analyze.js';
-import { readEvents } from '../src/ctf/trace-reader.js';
+import { bestOf } from './best-of.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
+const READER_BENCH = fileURLToPath(new URL('./ctf-reader.js', import.meta.url));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     runs: { type: 'string', default: '3' },
     // Internal: the child that measures its own peak memory.
-    'measure-memory': { type: 'string' },
+    'measure-memory': { type: 'boolean' },
   },
 });
 
-const mode = values['measure-memory'];
-if (mode) {
-  let events = 0;
-  if (mode === 'analyze') events = (await analyzeTrace(positionals)).trace.events;
-  else for (const _event of readEvents(positionals)) events++;
+if (values['measure-memory']) {
+  const events = (await analyzeTrace(positionals)).trace.events;
   process.stdout.write(`${JSON.stringify({ events, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
   process.exit(0);
 }
@@ -40,26 +36,14 @@ if (!traceDir) {
 }
 const runs = Number(values.runs);
 
-function best(command: string, args: string[]): number {
-  let seconds = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const run = spawnSync(command, args, { stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'], encoding: 'utf8' });
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-    if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
-    seconds = Math.min(seconds, elapsed);
-  }
-  return seconds;
-}
-
+/** Peak memory of a child that analyzes, or only decodes (the CTF reader benchmark's child). */
 function memory(what: 'analyze' | 'decode'): { events: number; maxRssKiB: number } {
-  const run = spawnSync(process.execPath, [SELF, '--measure-memory', what, traceDir!], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`${what} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { events: number; maxRssKiB: number };
+  const args = what === 'analyze' ? [SELF, '--measure-memory', traceDir!] : [READER_BENCH, '--decode-only', traceDir!];
+  return JSON.parse(bestOf(1, process.execPath, args, true).stdout) as { events: number; maxRssKiB: number };
 }
 
-const analyzeSeconds = best(process.execPath, [CLI, 'analyze', traceDir, '--json', '-q']);
-const babeltraceSeconds = best('babeltrace2', [traceDir]);
+const analyzeSeconds = bestOf(runs, process.execPath, [CLI, 'analyze', traceDir, '--json', '-q']).seconds;
+const babeltraceSeconds = bestOf(runs, 'babeltrace2', [traceDir]).seconds;
 const analyzed = memory('analyze');
 const decoded = memory('decode');
 const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;

@@ -5,20 +5,12 @@
 
 import type { FieldValue } from '../ctf/field-decoder.js';
 import { EventClassInfo, intAt, textAt } from './event-class-info.js';
+import type { Connection } from './model.js';
 
 export type FileKind = 'file' | 'socket' | 'pipe' | 'anon' | 'unknown';
 
-export interface ConnectionState {
-  pid: number;
-  fd: number;
-  direction: 'accepted' | 'connected' | 'unknown';
-  family: string | null;
-  local: string | null;
-  peer: string | null;
-  sentBytes: number;
-  receivedBytes: number;
-  openedNs: number | null;
-}
+/** A connection while the trace is read: the report's Connection, with its times relative and its process by pid only. */
+export type ConnectionState = Omit<Connection, 'process' | 'openedNs' | 'closedNs'> & { openedNs: number | null };
 
 /**
  * An open file description: what an fd points to. dup and fork share it, so
