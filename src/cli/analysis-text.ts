@@ -120,16 +120,28 @@ export function formatReport(report: AnalysisReport, top: number): string {
 
   const p = report.processes;
   if (p.roots.length > 0) {
+    type Node = (typeof p.roots)[number];
+    // Show what happened during the trace (forks, execs, exits) and the ancestors that lead to it.
+    const eventful = new Map<Node, boolean>();
+    const mark = (node: Node): boolean => {
+      let any = node.execs.length > 0 || node.forkedNs !== null || node.exitedNs !== null;
+      for (const child of node.children) any = mark(child) || any;
+      eventful.set(node, any);
+      return any;
+    };
+    const anyEventful = p.roots.map(mark).some(Boolean);
     const tree: string[] = [];
-    const walk = (node: (typeof p.roots)[number], depth: number) => {
-      if (tree.length >= top * 3) return;
+    const limit = top * 3;
+    const walk = (node: Node, depth: number) => {
+      if (anyEventful && !eventful.get(node)) return;
+      if (tree.length === limit) tree.push('...');
+      if (tree.length > limit) return;
       const exec = node.execs.at(-1)?.filename;
       const life = [node.forkedNs ? 'forked' : null, node.exitedNs ? 'exited' : null].filter(Boolean).join(', ');
       tree.push(clip(`${'  '.repeat(depth)}${node.pid} ${node.names.join('/')}${exec ? ` exec ${exec}` : ''}${node.threads > 1 ? ` (${node.threads} threads)` : ''}${life ? ` [${life}]` : ''}`, 96));
       for (const child of node.children) walk(child, depth + 1);
     };
-    const interesting = p.roots.filter((r) => r.children.length > 0 || r.execs.length > 0 || r.forkedNs || r.exitedNs);
-    for (const root of interesting.length > 0 ? interesting : p.roots) walk(root, 0);
+    for (const root of p.roots) walk(root, 0);
     lines.push(...section(`Processes: ${formatCount(p.forks)} forks, ${formatCount(p.execs)} execs, ${formatCount(p.exits)} exits`, tree));
   }
 
