@@ -166,3 +166,24 @@ test('compare: a report against itself gives ratio 1 everywhere there is a value
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('lost events: counted per CPU with their time range, and the results they make uncertain', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-analysis-'));
+  try {
+    writeEventTrace(dir, [
+      sys(10, 'syscall_entry_read', { fd: 0, buf: 0, count: 1 }),
+      sys(20, 'syscall_exit_read', { ret: 1 }),
+      { ...sys(30, 'syscall_entry_write', { fd: 1, buf: 0, count: 1 }), cpu: 1 },
+      { ...sys(1000, 'syscall_exit_write', { ret: 1 }), cpu: 1, lostBefore: 7 },
+    ]);
+    const report = await analyzeTrace([dir]);
+    assert.equal(report.lost.total, 7);
+    assert.deepEqual(report.lost.byCpu, { 1: 7 });
+    assert.equal(report.lost.ranges.length, 1);
+    assert.equal(report.lost.ranges[0]!.cpu, 1);
+    assert.ok(BigInt(report.lost.ranges[0]!.beginNs!) <= BigInt(report.lost.ranges[0]!.endNs!));
+    assert.match(report.lost.uncertain[0]!, /7 events lost on CPU 1 between/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -17,6 +17,8 @@ export interface TestEvent {
   comm: string;
   /** Numbers are written as signed 64-bit integers, strings as strings. */
   fields?: Record<string, number | string>;
+  /** Events the kernel lost on this CPU just before this one: a new packet reports them. */
+  lostBefore?: number;
 }
 
 const int64: CtfType = { kind: 'integer', size: 64, signed: true };
@@ -48,12 +50,18 @@ export function writeEventTrace(dir: string, events: TestEvent[]): void {
   );
   const uuidBytes = Uint8Array.from(Buffer.from(UUID.replace(/-/g, ''), 'hex'));
   const writers = new Map<number, CtfStreamWriter>();
+  const lost = new Map<number, number>();
   for (const event of events) {
     const cpu = event.cpu ?? 0;
     let writer = writers.get(cpu);
     if (!writer) {
       writer = new CtfStreamWriter({ path: join(dir, `channel0_${cpu}`), traceUuid: uuidBytes, streamInstanceId: cpu, cpuId: cpu, timeOrigin: origin });
       writers.set(cpu, writer);
+    }
+    if (event.lostBefore) {
+      writer.closePacket();
+      lost.set(cpu, (lost.get(cpu) ?? 0) + event.lostBefore);
+      writer.setDiscarded(lost.get(cpu)!);
     }
     const eventClass = classes.get(event.name)!;
     let at = writer.beginEvent(eventClass.id, event.timeNs, 4096);
