@@ -41,9 +41,20 @@ async function analyzeWithProgress(traceDir: string, quiet: boolean): Promise<An
   }
 }
 
-function emit(text: string, outputFile: string | null): void {
-  if (outputFile) writeFileSync(outputFile, text);
-  else process.stdout.write(text);
+/** Writes to a file or stdout; a reader that went away (`| head`) is how reading ends, not an error. */
+async function emit(text: string, outputFile: string | null): Promise<void> {
+  if (outputFile) {
+    writeFileSync(outputFile, text);
+    return;
+  }
+  const isEpipe = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+  await new Promise<void>((resolve, reject) => {
+    process.stdout.on('error', (error) => {
+      if (isEpipe(error)) resolve();
+      else reject(error);
+    });
+    process.stdout.write(text, (error) => (error && !isEpipe(error) ? reject(error) : resolve()));
+  });
 }
 
 /** A damaged trace is reported for what was read, then fails the command. */
@@ -56,8 +67,8 @@ function damageExit(reports: AnalysisReport[]): number {
 export async function analyzeCommand(request: AnalyzeRequest): Promise<number> {
   const report = await analyzeWithProgress(request.traceDir, request.quiet);
   if (request.html) await writeHtmlReport(report, request.html);
-  if (request.json) emit(`${JSON.stringify(report, null, 1)}\n`, request.outputFile);
-  else if (!request.html || request.outputFile) emit(formatReport(report, request.top), request.outputFile);
+  if (request.json) await emit(`${JSON.stringify(report, null, 1)}\n`, request.outputFile);
+  else if (!request.html || request.outputFile) await emit(formatReport(report, request.top), request.outputFile);
   return damageExit([report]);
 }
 
@@ -65,6 +76,6 @@ export async function compareCommand(traceA: string, traceB: string, json: boole
   const a = await analyzeWithProgress(traceA, quiet);
   const b = await analyzeWithProgress(traceB, quiet);
   const comparison = compareReports(a, b);
-  emit(json ? `${JSON.stringify(comparison, null, 1)}\n` : formatComparison(comparison, top), outputFile);
+  await emit(json ? `${JSON.stringify(comparison, null, 1)}\n` : formatComparison(comparison, top), outputFile);
   return damageExit([a, b]);
 }
