@@ -20,6 +20,16 @@ interface FileTotals extends Counters {
   processes: Set<number>;
 }
 
+function addRead(counters: Counters, bytes: number): void {
+  counters.reads++;
+  counters.readBytes += bytes;
+}
+
+function addWrite(counters: Counters, bytes: number): void {
+  counters.writes++;
+  counters.writeBytes += bytes;
+}
+
 export class IoAnalysis implements Analysis {
   private readonly byProcess = new Map<number, Counters>();
   private readonly byFile = new Map<string, FileTotals>();
@@ -50,18 +60,14 @@ export class IoAnalysis implements Analysis {
     const pid = this.state.processOf(view.thread).pid;
     const process = this.counters(pid);
     if (read) {
-      read.reads++;
-      read.readBytes += view.readBytes;
       read.pids.add(pid);
-      process.reads++;
-      process.readBytes += view.readBytes;
+      addRead(read, view.readBytes);
+      addRead(process, view.readBytes);
     }
     if (write) {
-      write.writes++;
-      write.writeBytes += view.writeBytes;
       write.pids.add(pid);
-      process.writes++;
-      process.writeBytes += view.writeBytes;
+      addWrite(write, view.writeBytes);
+      addWrite(process, view.writeBytes);
     }
   }
 
