@@ -2,7 +2,7 @@
 // through tracefs, then analyzes what it wrote; babeltrace2's text is the
 // independent count.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
@@ -46,6 +46,10 @@ const BLOCK = 4096;
 const BLOCKS = 25;
 const SLEEP_S = 0.3;
 let knownRun: string | null = null;
+const outputs: string[] = [];
+after(() => {
+  for (const dir of outputs) rmSync(dir, { recursive: true, force: true });
+});
 
 test('a command with known I/O: exactly N bytes in K writes to the file, read back, and the sleep latency', async () => {
   isRoot();
@@ -56,6 +60,7 @@ test('a command with known I/O: exactly N bytes in K writes to the file, read ba
   const readFd = openSync(file, 'w+');
   const writeFd = openSync(file, 'r+');
   const output = tempOutputDir();
+  outputs.push(output);
   const command =
     `dd if=/dev/zero bs=${BLOCK} count=${BLOCKS} status=none >&2; ` +
     `dd bs=${BLOCK} count=${BLOCKS} status=none <&1 >/dev/null; sleep ${SLEEP_S}`;
