@@ -5,11 +5,10 @@
 //
 //   node dist/bench/ctf-reader.js TRACE_DIR [--runs N]
 
-import { spawnSync } from 'node:child_process';
-import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readEvents } from '../src/ctf/trace-reader.js';
+import { bestOf } from './best-of.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -37,24 +36,7 @@ if (!traceDir) {
 }
 const runs = Number(values.runs);
 
-/** Best wall time of `runs` runs, stdout to /dev/null unless it is wanted. */
-function best(command: string, args: string[], keepStdout = false): { seconds: number; stdout: string } {
-  let seconds = Infinity;
-  let stdout = '';
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const run = spawnSync(command, args, {
-      stdio: ['ignore', keepStdout ? 'pipe' : openSync('/dev/null', 'w'), 'pipe'],
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-    if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
-    seconds = Math.min(seconds, elapsed);
-    if (keepStdout) stdout = run.stdout;
-  }
-  return { seconds, stdout };
-}
+const best = (command: string, args: string[], keepStdout = false) => bestOf(runs, command, args, keepStdout);
 
 const ours = best(process.execPath, [SELF, '--decode-only', traceDir], true);
 const { events, maxRssKiB } = JSON.parse(ours.stdout) as { events: number; maxRssKiB: number };
