@@ -58,7 +58,7 @@ svg .hist-bar:hover, svg .run:hover { opacity: 1 !important; stroke: #000; strok
 svg .axis { stroke: var(--line); }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; margin-top: 6px; font-size: 12px; }
 .hist-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 10px 20px; }
-.hist-single { max-width: 640px; }
+.hist-single { max-width: 420px; }
 .hist-card h4 { margin: 0; font-size: 13px; font-weight: 600; }
 .hist-card .hint { margin: 0 0 2px; }
 ul.tree, ul.tree ul { list-style: none; margin: 0; padding-left: 18px; }
