@@ -35,6 +35,8 @@ export interface ProcessRef {
 
 export interface SyscallStats {
   name: string;
+  /** Calls: entry events (latency.count counts those whose exit is in the trace too). */
+  count: number;
   latency: LatencySummary;
   /** errno name (ENOENT...) or the negative number when unknown -> count. */
   errors: Record<string, number>;
@@ -59,6 +61,7 @@ export interface CpuResult {
   /** Per CPU: busy and idle time within the traced interval of that CPU. */
   byCpu: Array<{ cpu: number; busyNs: number; idleNs: number; tracedNs: number; switches: number }>;
   byProcess: Array<ProcessRef & { cpuNs: number; share: number }>;
+  /** share: cpuNs over the trace's duration (1 = one CPU all the time). switches: times put on a CPU. */
   byThread: Array<ThreadRef & { cpuNs: number; share: number; switches: number }>;
   /** Wakeup (sched_waking, else sched_wakeup) to sched_switch in. */
   runQueueLatency: LatencySummary & { histogram: Histogram };
@@ -154,6 +157,8 @@ export interface AnalysisReport {
     durationNs: number;
     cpus: number[];
     eventCounts: Record<string, number>;
+    /** Why reading stopped early (a damaged trace), or null: the results cover what was read. */
+    damage: string | null;
   };
   syscalls: SyscallsResult;
   cpu: CpuResult;

@@ -30,7 +30,11 @@ export type Command =
   | { kind: 'doctor' }
   | { kind: 'record'; options: RecordOptions }
   | { kind: 'convert'; traceDir: string; format: ExportFormat; outputFile: string | null }
-  | { kind: 'view'; traceDir: string };
+  | { kind: 'view'; traceDir: string }
+  | { kind: 'analyze'; traceDir: string; json: boolean; html: string | null; outputFile: string | null; top: number; quiet: boolean }
+  | { kind: 'compare'; traceA: string; traceB: string; json: boolean; outputFile: string | null; top: number; quiet: boolean };
+
+const DEFAULT_TOP = 10;
 
 export const DEFAULT_VIEW_TRACE = 'traces/latest';
 
@@ -39,6 +43,8 @@ export const USAGE = `usage: benchmark-tracer [APP] [options]
        benchmark-tracer doctor | --list | --list-events
        benchmark-tracer convert TRACE_DIR [--to text|jsonl] [-o FILE]
        benchmark-tracer view [TRACE_DIR]
+       benchmark-tracer analyze [TRACE_DIR] [--json] [--html FILE] [-o FILE] [--top N]
+       benchmark-tracer compare TRACE_A TRACE_B [--json] [-o FILE] [--top N]
 
 Records a Linux kernel trace of a command and its whole process tree, as CTF
 (kernel/), babeltrace2 text (trace_output.txt) and metadata.json.
@@ -66,6 +72,14 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
                        -o FILE writes to FILE instead of stdout
   view [TRACE_DIR]     the text of a trace (default traces/latest), through
                        $PAGER (or less) when stdout is a terminal
+  analyze [TRACE_DIR]  what the trace says (default traces/latest): syscalls (calls,
+                       errors, latency percentiles), CPU time and run-queue latency,
+                       I/O per file and process, connections, the process tree, lost
+                       events; --json the whole result as one JSON document, --html
+                       FILE a self-contained report, -o FILE the text or JSON to FILE,
+                       --top N rows per table (default ${DEFAULT_TOP})
+  compare A B          the key figures of two traces side by side with B/A ratios
+                       (e.g. nginx against apache under the same load); --json, -o, --top
 `;
 
 function parseSeconds(flag: string, value: string | undefined): number | null {
@@ -100,6 +114,9 @@ export function parseCommandLine(argv: string[]): Command {
         'system-wide': { type: 'boolean' },
         backend: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        json: { type: 'boolean' },
+        html: { type: 'string' },
+        top: { type: 'string' },
       },
     });
   } catch (error) {
@@ -111,7 +128,12 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.list) return { kind: 'list' };
   if (values['list-events']) return { kind: 'list-events' };
   if (positionals[0] === 'doctor') return { kind: 'doctor' };
-  if (positionals[0] === 'convert' || positionals[0] === 'view') return parseReadCommand(positionals, values.to, values.output);
+  if (positionals[0] === 'convert' || positionals[0] === 'view') {
+    if (values.json || values.html || values.top) throw new UserError(`--json, --html and --top go with analyze and compare (see --help)`);
+    return parseReadCommand(positionals, values.to, values.output);
+  }
+  if (positionals[0] === 'analyze' || positionals[0] === 'compare') return parseAnalysisCommand(positionals, values);
+  if (values.json || values.html || values.top) throw new UserError('--json, --html and --top go with analyze and compare (see --help)');
   if (values.to) throw new UserError('--to goes with convert (see --help)');
   if (positionals.length > 1) throw new UserError(`one application at a time, got: ${positionals.join(' ')}`);
 
@@ -161,4 +183,26 @@ function parseReadCommand(positionals: string[], to: string | undefined, output:
   const format = (to ?? 'text') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UserError(`--to must be one of ${EXPORT_FORMATS.join(', ')}, not "${to}"`);
   return { kind: 'convert', traceDir, format, outputFile: output ?? null };
+}
+
+function parseAnalysisCommand(
+  positionals: string[],
+  values: { json?: boolean; html?: string; top?: string; output?: string; to?: string; quiet?: boolean },
+): Command {
+  const [verb, ...dirs] = positionals;
+  if (values.to) throw new UserError(`${verb} takes no --to; use convert (see --help)`);
+  let top = DEFAULT_TOP;
+  if (values.top !== undefined) {
+    top = Number(values.top);
+    if (!Number.isInteger(top) || top <= 0) throw new UserError(`--top must be a positive whole number, not "${values.top}"`);
+  }
+  const common = { json: values.json ?? false, outputFile: values.output ?? null, top, quiet: values.quiet ?? false };
+  if (verb === 'analyze') {
+    if (dirs.length > 1) throw new UserError(`analyze takes one trace directory, got: ${dirs.join(' ')}`);
+    if (values.html === '') throw new UserError('--html needs a file name');
+    return { kind: 'analyze', traceDir: dirs[0] ?? DEFAULT_VIEW_TRACE, html: values.html ?? null, ...common };
+  }
+  if (values.html !== undefined) throw new UserError('--html goes with analyze (see --help)');
+  if (dirs.length !== 2) throw new UserError(`compare takes two trace directories, got ${dirs.length}: benchmark-tracer compare TRACE_A TRACE_B`);
+  return { kind: 'compare', traceA: dirs[0]!, traceB: dirs[1]!, ...common };
 }

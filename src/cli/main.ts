@@ -15,6 +15,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
 import { formatDoctor, runDoctorChecks } from './doctor.js';
 import { convertCommand, viewCommand } from './read-commands.js';
+import { analyzeCommand, compareCommand } from './analyze-commands.js';
 import { formatBytes, TerminalReporter } from './progress.js';
 
 const EXIT_INTERRUPTED = 130;
@@ -130,6 +131,10 @@ async function main(argv: string[]): Promise<number> {
       return convertCommand(command.traceDir, command.format, command.outputFile);
     case 'view':
       return viewCommand(command.traceDir);
+    case 'analyze':
+      return analyzeCommand(command);
+    case 'compare':
+      return compareCommand(command.traceA, command.traceB, command.json, command.top, command.outputFile, command.quiet);
   }
 }
 

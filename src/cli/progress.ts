@@ -7,6 +7,9 @@ import type { RunPhase, RunReporter } from '../session/run.js';
 
 const REDRAW_MS = 250;
 
+/** The phases of a recording, and of reading a trace back. */
+export type ProgressPhase = RunPhase | 'analyzing';
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
@@ -20,7 +23,7 @@ export function formatBytes(bytes: number): string {
 
 export class TerminalReporter implements RunReporter {
   private readonly startedAt = Date.now();
-  private currentPhase: RunPhase | null = null;
+  private currentPhase: ProgressPhase | null = null;
   private counters: (() => LiveCounters) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lineShown = false;
@@ -34,7 +37,7 @@ export class TerminalReporter implements RunReporter {
     return new TerminalReporter(process.stderr, !quiet && process.stderr.isTTY === true);
   }
 
-  phase(phase: RunPhase, counters?: () => LiveCounters): void {
+  phase(phase: ProgressPhase, counters?: () => LiveCounters): void {
     this.currentPhase = phase;
     this.counters = counters ?? null;
     if (!this.live) return;

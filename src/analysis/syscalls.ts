@@ -1,0 +1,154 @@
+// Syscalls: per syscall, process and thread: calls, errors by errno, and
+// latency from entry to exit on the same thread.
+
+import { errnoName, isErrorReturn } from './errno.js';
+import type { EventClassInfo } from './event-class-info.js';
+import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
+import { LatencyHistogram } from './histogram.js';
+import type { SyscallsResult, SyscallStats } from './model.js';
+import type { EventView, TraceState } from './state.js';
+
+interface PerSyscall {
+  calls: number;
+  latency: LatencyHistogram;
+  errors: Map<number, number>;
+}
+
+interface ThreadCounts {
+  calls: number;
+  errors: number;
+  totalNs: number;
+  /** syscall id -> [calls, total ns] */
+  bySyscall: Map<number, [number, number]>;
+}
+
+const TOP_PER_PROCESS = 5;
+
+export class SyscallAnalysis implements Analysis {
+  private readonly perSyscall: PerSyscall[] = [];
+  private readonly perThread = new Map<number, ThreadCounts>();
+  private total = 0;
+
+  constructor(private readonly state: TraceState) {}
+
+  bind(info: EventClassInfo): EventFunction | null {
+    if (info.role === 'entry') return (view) => this.entry(view);
+    if (info.role === 'exit') return (view) => this.exit(view);
+    return null;
+  }
+
+  private stats(id: number): PerSyscall {
+    let stats = this.perSyscall[id];
+    if (!stats) {
+      stats = { calls: 0, latency: new LatencyHistogram(), errors: new Map() };
+      this.perSyscall[id] = stats;
+    }
+    return stats;
+  }
+
+  private threadCounts(tid: number): ThreadCounts {
+    let counts = this.perThread.get(tid);
+    if (!counts) {
+      counts = { calls: 0, errors: 0, totalNs: 0, bySyscall: new Map() };
+      this.perThread.set(tid, counts);
+    }
+    return counts;
+  }
+
+  private entry(view: EventView): void {
+    const id = view.syscall!.id;
+    this.total++;
+    this.stats(id).calls++;
+    const counts = this.threadCounts(view.tid);
+    counts.calls++;
+    const pair = counts.bySyscall.get(id);
+    if (pair) pair[0]++;
+    else counts.bySyscall.set(id, [1, 0]);
+  }
+
+  private exit(view: EventView): void {
+    const syscall = view.syscall;
+    if (!syscall || view.childReturn) return;
+    const stats = this.stats(syscall.id);
+    const error = isErrorReturn(view.ret);
+    if (error) stats.errors.set(-view.ret, (stats.errors.get(-view.ret) ?? 0) + 1);
+    const entry = view.entry;
+    if (!entry) return;
+    const latency = view.timeNs - entry.startNs;
+    stats.latency.add(latency);
+    const counts = this.threadCounts(view.tid);
+    counts.totalNs += latency;
+    if (error) counts.errors++;
+    const pair = counts.bySyscall.get(syscall.id);
+    if (pair) pair[1] += latency;
+  }
+
+  finish(end: Ending): SyscallsResult {
+    const state: TraceState = end.state;
+    const wall = end.durationNs > 0 ? end.durationNs : 1;
+    const names = [...state.syscalls.values()];
+    const bySyscall: SyscallStats[] = [];
+    for (const ref of names) {
+      const stats = this.perSyscall[ref.id];
+      if (!stats || (stats.calls === 0 && stats.latency.count === 0 && stats.errors.size === 0)) continue;
+      const errors: Record<string, number> = {};
+      for (const [code, count] of [...stats.errors].sort((a, b) => b[1] - a[1])) errors[errnoName(code)] = count;
+      bySyscall.push({
+        name: ref.name,
+        count: stats.calls,
+        latency: stats.latency.summary(),
+        errors,
+        shareOfWallTime: stats.latency.totalNs / wall,
+        histogram: stats.latency.exportHistogram(),
+      });
+    }
+    bySyscall.sort((a, b) => b.latency.totalNs - a.latency.totalNs || b.count - a.count);
+
+    const byThread = topBy(this.perThread, ([, c]) => c.totalNs).map(([tid, c]) => ({
+      ...end.threadRef(tid),
+      count: c.calls,
+      errors: c.errors,
+      totalNs: c.totalNs,
+      shareOfWallTime: c.totalNs / wall,
+    }));
+
+    const processes = new Map<number, { count: number; errors: number; totalNs: number; bySyscall: Map<number, [number, number]> }>();
+    for (const [tid, c] of this.perThread) {
+      const thread = state.threads.get(tid);
+      const pid = thread?.pid ?? tid;
+      let p = processes.get(pid);
+      if (!p) {
+        p = { count: 0, errors: 0, totalNs: 0, bySyscall: new Map() };
+        processes.set(pid, p);
+      }
+      p.count += c.calls;
+      p.errors += c.errors;
+      p.totalNs += c.totalNs;
+      for (const [id, [calls, ns]] of c.bySyscall) {
+        const pair = p.bySyscall.get(id);
+        if (pair) {
+          pair[0] += calls;
+          pair[1] += ns;
+        } else p.bySyscall.set(id, [calls, ns]);
+      }
+    }
+    const nameOf = names.map((ref) => ref.name);
+    const byProcess = topBy(processes, ([, p]) => p.totalNs).map(([pid, p]) => ({
+      ...end.processRef(pid),
+      count: p.count,
+      errors: p.errors,
+      totalNs: p.totalNs,
+      shareOfWallTime: p.totalNs / wall,
+      top: topBy(p.bySyscall, ([, [, ns]]) => ns, TOP_PER_PROCESS).map(([id, [count, totalNs]]) => ({ name: nameOf[id]!, count, totalNs })),
+    }));
+
+    return {
+      total: this.total,
+      bySyscall,
+      byProcess,
+      byThread,
+      unmatchedEntries: state.unmatchedEntries,
+      unmatchedExits: state.unmatchedExits,
+    };
+  }
+}
