@@ -212,11 +212,15 @@ export const PAGE_SCRIPT = String.raw`
     var bucketsOf = new Map();
     tl.cpus.forEach(function (c) { c.buckets.forEach(function (b) { if (b) bucketsOf.set(b.tid, (bucketsOf.get(b.tid) || 0) + 1); }); });
     var ranked = Array.from(bucketsOf.keys()).sort(function (a, b) { return bucketsOf.get(b) - bucketsOf.get(a) || a - b; });
-    var colour = new Map(ranked.map(function (tid, i) {
+    // tid 0 is each CPU's idle task (swapper): grey, and no palette colour.
+    var paletteTids = ranked.filter(function (tid) { return tid !== 0; });
+    var colour = new Map(paletteTids.map(function (tid, i) {
       return [tid, i < PALETTE.length ? PALETTE[i] : 'hsl(' + ((tid * 47) % 360) + ',25%,62%)'];
     }));
+    colour.set(0, '#afb8c1');
     function threadLabel(tid) {
       var t = threads.get(tid);
+      if (tid === 0 && !t) return 'idle task (tid 0)';
       return t ? t.name + ' (tid ' + tid + (t.pid != null && t.pid !== tid ? ', pid ' + t.pid : '') + ')' : 'tid ' + tid;
     }
     var buckets = tl.cpus.reduce(function (m, c) { return Math.max(m, c.buckets.length); }, 0);
@@ -257,12 +261,12 @@ export const PAGE_SCRIPT = String.raw`
       svg.appendChild(s('text', { x: LABEL + bucket * bw, y: axisY + 14, 'text-anchor': k === 0 ? 'start' : k === 4 ? 'end' : 'middle', text: offsetLabel(bucket) }));
     }
     var total = tl.cpus.reduce(function (sum, c) { return sum + c.buckets.length; }, 0);
-    var legend = h('div', { class: 'legend', 'data-legend': '' }, ranked.slice(0, PALETTE.length).map(function (tid) {
+    var legend = h('div', { class: 'legend', 'data-legend': '' }, ranked.slice(0, PALETTE.length + 1).filter(function (tid) { return tid === 0 || paletteTids.indexOf(tid) < PALETTE.length; }).map(function (tid) {
       return h('span', { 'data-tid': tid, title: bucketsOf.get(tid) + ' of ' + total + ' CPU buckets' }, [
         h('span', { class: 'swatch', style: 'background:' + colour.get(tid) }), threadLabel(tid) + ' ' + fmtShare(bucketsOf.get(tid) / total),
       ]);
     }));
-    if (ranked.length > PALETTE.length) legend.appendChild(h('span', { class: 'tag', text: '+ ' + (ranked.length - PALETTE.length) + ' more threads in grey tones' }));
+    if (paletteTids.length > PALETTE.length) legend.appendChild(h('span', { class: 'tag', text: '+ ' + (paletteTids.length - PALETTE.length) + ' more threads in muted tones' }));
     return h('div', {}, [
       hint('Each bucket is ' + fmtNs(tl.bucketNs) + ' and shows the thread that ran most in it; paler means the CPU was busy for less of the bucket, blank means idle. Hover for details.'),
       svg, legend,
@@ -328,6 +332,11 @@ export const PAGE_SCRIPT = String.raw`
     h('ul', {}, report.lost.uncertain.map(function (u) { return h('li', { text: u }); })),
   ]) : null;
 
+  var damageAlert = t.damage ? h('div', { class: 'alert', role: 'alert', 'data-damage-alert': '' }, [
+    h('strong', { text: 'Damaged trace' }), ' \u2014 reading stopped early; the results cover only what was read: ',
+    h('span', { 'data-metric': 'trace.damage', 'data-value': t.damage, text: t.damage }),
+  ]) : null;
+
   var overview = section('overview', 'Overview', [
     h('div', { class: 'cards' }, [
       card('Duration', 'trace.durationNs', 'ns'), card('Events', 'trace.events', 'count'),
@@ -361,7 +370,7 @@ export const PAGE_SCRIPT = String.raw`
 
   var sc = report.syscalls;
   var syscallHistograms = sc.bySyscall.slice(0, 12).map(function (st, i) {
-    return histogram('syscalls.bySyscall.' + i + '.histogram', st.name + ': ' + fmtCount(st.latency.count) + ' calls, p50 ' + fmtNs(st.latency.p50Ns) + ', p99 ' + fmtNs(st.latency.p99Ns));
+    return histogram('syscalls.bySyscall.' + i + '.histogram', st.name + ': ' + fmtCount(st.latency.count) + ' timed calls, p50 ' + fmtNs(st.latency.p50Ns) + ', p99 ' + fmtNs(st.latency.p99Ns));
   });
   var syscallSection = section('syscalls', 'Syscalls', [
     h('div', { class: 'cards' }, [card('Syscalls', 'syscalls.total', 'count'), card('Entries without exit', 'syscalls.unmatchedEntries', 'count'), card('Exits without entry', 'syscalls.unmatchedExits', 'count')]),
@@ -370,7 +379,8 @@ export const PAGE_SCRIPT = String.raw`
     h('h3', { text: 'Per syscall' }),
     hint('Click a header to sort. Share of wall time sums over threads, so it can exceed 100 %.'),
     table('syscalls.bySyscall', sc.bySyscall, [
-      { label: 'syscall', field: 'name', format: 'text' }, { label: 'count', field: 'latency.count', format: 'count' },
+      { label: 'syscall', field: 'name', format: 'text' }, { label: 'calls', field: 'count', format: 'count' },
+      { label: 'timed', field: 'latency.count', format: 'count', title: function (r) { return r.latency.count + ' calls with both entry and exit in the trace'; } },
       { label: 'errors', value: errorsOf, format: 'count', title: errnoList },
       { label: 'min', field: 'latency.minNs', format: 'ns' }, { label: 'mean', field: 'latency.meanNs', format: 'ns' },
       { label: 'p50', field: 'latency.p50Ns', format: 'ns' }, { label: 'p95', field: 'latency.p95Ns', format: 'ns' },
@@ -458,7 +468,7 @@ export const PAGE_SCRIPT = String.raw`
   var nav = h('nav', { class: 'sections' }, [['overview', 'Overview'], ['cpu', 'CPU'], ['syscalls', 'Syscalls'], ['io', 'I/O'], ['network', 'Network'], ['processes', 'Processes'], ['lost', 'Lost events']]
     .map(function (p) { return h('a', { href: '#' + p[0], text: p[1] }); }));
   var root = document.getElementById('report');
-  [header, lostAlert, nav, h('main', {}, [overview, cpuSection, syscallSection, ioSection, netSection, processSection, lostSection]),
+  [header, damageAlert, lostAlert, nav, h('main', {}, [overview, cpuSection, syscallSection, ioSection, netSection, processSection, lostSection]),
     h('footer', { text: 'Written by ' + report.tool.name + ' ' + report.tool.version + ', analysis format ' + report.formatVersion + '. This file works offline; the report JSON is embedded in it.' })]
     .forEach(function (part) { if (part) root.appendChild(part); });
   document.body.setAttribute('data-rendered', 'true');
