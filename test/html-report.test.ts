@@ -257,6 +257,12 @@ describe('HTML report of analyze --html on real traces', () => {
     }
   });
 
+  test('an --html file that cannot be written is a one-line error', async () => {
+    const result = await runCli(['analyze', join(CORPUS, 'lttng-kernel', 'tviz-wget-k'), '--html', join(dir, 'no-such-dir', 'report.html'), '-q']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr.trim(), /^[^\n]*cannot write the HTML report to .*no-such-dir.*$/);
+  });
+
   test('a real LTTng kernel trace from the corpus', async () => {
     const trace = join(CORPUS, 'lttng-kernel', 'tviz-wget-k');
     assert.ok(existsSync(trace), `corpus trace missing: ${trace}`);

@@ -100,7 +100,7 @@ export const PAGE_SCRIPT = String.raw`
     var shown = rows.slice(0, TABLE_ROW_LIMIT);
     var numeric = columns.map(function (c) { return c.format !== 'text'; });
     var head = h('tr', {}, columns.map(function (c, i) {
-      return h('th', { class: numeric[i] ? 'num' : 'text', scope: 'col', 'data-col': c.field || c.label, text: c.label, title: 'Sort by ' + c.label });
+      return h('th', { class: numeric[i] ? 'num' : 'text', scope: 'col', tabindex: 0, 'data-col': c.field || c.label, text: c.label, title: 'Sort by ' + c.label });
     }));
     var body = h('tbody', {}, shown.map(function (row, index) {
       return h('tr', { 'data-index': index, 'data-key': key(row) }, columns.map(function (c, i) {
@@ -118,6 +118,9 @@ export const PAGE_SCRIPT = String.raw`
     var t = h('table', { class: 'data', 'data-source': source }, [h('thead', {}, [head]), body]);
     head.querySelectorAll('th').forEach(function (th, i) {
       th.addEventListener('click', function () { sortTable(t, i, numeric[i]); });
+      th.addEventListener('keydown', function (event) {
+        if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); sortTable(t, i, numeric[i]); }
+      });
     });
     var parts = [h('div', { class: 'table-wrap' }, [t])];
     if (rows.length > shown.length) parts.push(hint('Showing the first ' + shown.length + ' of ' + rows.length + ' rows, in the order of the report.'));
