@@ -13,9 +13,10 @@ fi
 # Recording needs only the kernel and mount(8)/setpriv (util-linux), and
 # bpftrace to copy the path arguments syscall tracepoints record as pointers;
 # text export needs babeltrace2; tests compare with strace; the benchmark with strace and
-# perf trace (linux-perf); doctor checks lttng-tools and the LTTng-UST helpers.
+# perf trace (linux-perf); doctor checks lttng-tools and the LTTng-UST helpers;
+# the HTML report is tested in headless chromium.
 # Then the six applications: servers, clients and benchmark tools.
-packages=(bpftrace babeltrace2 strace util-linux procps linux-perf lttng-tools liblttng-ust-dev
+packages=(bpftrace babeltrace2 strace util-linux procps linux-perf lttng-tools liblttng-ust-dev chromium
   redis-server redis-tools apache2 apache2-utils nginx wrk mariadb-server mariadb-client
   postgresql postgresql-client docker.io busybox-static)
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

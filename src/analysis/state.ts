@@ -6,6 +6,7 @@
 import type { FieldValue } from '../ctf/field-decoder.js';
 import { EventClassInfo, intAt, textAt } from './event-class-info.js';
 import type { Connection } from './model.js';
+import { UNREAD_PATH } from '../backends/ftrace/syscall-paths.js';
 
 export type FileKind = 'file' | 'socket' | 'pipe' | 'anon' | 'unknown';
 
@@ -347,7 +348,8 @@ export class TraceState {
       const filename = info.firstField('filename', 'pathname');
       const dfd = info.field('dfd');
       return (payload, p) => {
-        const path = textAt(payload, filename);
+        const text = textAt(payload, filename);
+        const path = text === UNREAD_PATH ? null : text;
         const dir = intAt(payload, dfd);
         // A path relative to a directory fd other than the cwd cannot be made absolute here.
         p.path = path && (path.startsWith('/') || dfd < 0 || dir === AT_FDCWD) ? path : null;
