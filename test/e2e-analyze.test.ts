@@ -97,6 +97,32 @@ test('a command with known I/O: exactly N bytes in K writes to the file, read ba
   rmSync(scratch, { recursive: true, force: true });
 });
 
+test('a file opened during the run: its path comes from the openat events, with exact bytes and counts', async () => {
+  isRoot();
+  requireTool('bpftrace', 'bpftrace');
+  const scratch = mkdtempSync(join(tmpdir(), 'bt-known-'));
+  const file = join(scratch, 'written.bin');
+  const output = tempOutputDir();
+  outputs.push(output);
+  const command =
+    `dd if=/dev/zero of=${file} bs=${BLOCK} count=${BLOCKS} status=none; ` +
+    `dd if=${file} of=/dev/null bs=${BLOCK} count=${BLOCKS} status=none; sleep ${SLEEP_S}`;
+  const result = await runCli(['--custom', command, '--output', output, '-q']);
+  assert.equal(result.code, 0, result.stderr);
+  const { dir } = onlyRun(output);
+  const report = await analyzeJson(dir);
+  const entry = report.io.byFile.find((f) => f.path === file);
+  assert.ok(entry, `no I/O on ${file}: ${JSON.stringify(report.io.byFile.slice(0, 5))}`);
+  assert.deepEqual(
+    { writes: entry.writes, writeBytes: entry.writeBytes, reads: entry.reads, readBytes: entry.readBytes, kind: entry.kind },
+    { writes: BLOCKS, writeBytes: BLOCK * BLOCKS, reads: BLOCKS, readBytes: BLOCK * BLOCKS, kind: 'file' },
+  );
+  assert.equal(entry.processes.length, 2, 'the writing dd and the reading dd');
+  assert.ok(report.io.resolvedShare > 0.9, `only ${report.io.resolvedShare} of fd operations resolved`);
+  await assertCountsEqualBabeltrace(dir, report);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
 test('system-wide: per CPU, busy + idle = traced time, and busy time equals a count from babeltrace2 text', async () => {
   isRoot();
   requireTool('babeltrace2', 'babeltrace2');
