@@ -229,6 +229,7 @@ test('--workload waits until the command listens, runs untraced, and ends the ru
   requireTool('redis-server', 'redis-server');
   const port = await freePort();
   const output = tempOutputDir();
+  const began = Date.now();
   const result = await runCli([
     '--custom', `redis-server --port ${port} --bind 127.0.0.1 --save ''`,
     '--workload', `redis-cli -p ${port} SET benchmark-tracer ok`,
@@ -240,6 +241,8 @@ test('--workload waits until the command listens, runs untraced, and ends the ru
   assert.match(result.stdout, /^OK$/m, "the workload's output is shown");
   const { dir, metadata } = onlyRun(output);
   assert.ok((metadata.execution_time ?? 60) < 30, 'the run ended with the workload, not at --duration');
+  // Not a timing claim: the CLI must not sit out the 60 s --duration once the workload is done.
+  assert.ok(Date.now() - began < 45_000, `the CLI exited ${Date.now() - began} ms after it started, waiting for --duration`);
   const workload = metadata.commands.find((c) => c.role === 'benchmark');
   assert.equal(workload?.return_code, 0);
   assert.equal(workload?.traced, false);

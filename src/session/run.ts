@@ -20,7 +20,7 @@ import { onEmergency } from '../util/emergency.js';
 import { createRunDir, ensureWritableRoot, runTimestamp, updateLatestLink } from './output-dir.js';
 import { writeMetadata, type CommandRecord, type RunMetadata } from './metadata.js';
 import { commandSucceeds, hasListeningSocket, waitFor } from './readiness.js';
-import { GatedProcess, sleep, type ExitStatus } from './target.js';
+import { deadlineReached, GatedProcess, type ExitStatus } from './target.js';
 
 export interface RecordingRequest {
   /** Trace the client steps (smoke and benchmark) too. */
@@ -134,7 +134,7 @@ export async function runSession(
       client.exited.then(() => 'exited' as const),
       // A graceful stop is what an interrupted run needs most: let it finish.
       ...(role === 'stop' ? [] : [interrupted]),
-      ...(until === null ? [] : [sleep(Math.max(0, until - Date.now())).then(() => 'deadline' as const)]),
+      ...(until === null ? [] : [deadlineReached(until)]),
     ]);
     const status = ended === 'exited' ? await client.exited : await client.terminate(STOP_GRACE_MS);
     await client.outputSettled();
@@ -227,7 +227,7 @@ export async function runSession(
     } else if (!hasClients && !signal.aborted) {
       const reason = await Promise.race([
         server.exited.then(() => 'exited' as const),
-        ...(deadline === null ? [] : [sleep(Math.max(0, deadline - Date.now())).then(() => 'deadline' as const)]),
+        ...(deadline === null ? [] : [deadlineReached(deadline)]),
         interrupted,
       ]);
       if (reason === 'exited') {

@@ -145,3 +145,11 @@ export class GatedProcess {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Resolves at `until` (Date.now() time). Its timer does not keep the process
+ * alive: a race it lost must not hold the CLI until a --duration is over.
+ */
+export function deadlineReached(until: number): Promise<'deadline'> {
+  return new Promise((resolve) => setTimeout(() => resolve('deadline'), Math.max(0, until - Date.now())).unref());
+}
