@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChannelGeometry, kernelSessionPlan, lttngKernelEvents, newDescendants, trackCommand } from '../src/backends/lttng/kernel-plan.js';
+import { kernelChannelGeometry, kernelSessionPlan, lttngKernelEvents, newDescendants, statedumpCommand, trackCommand } from '../src/backends/lttng/kernel-plan.js';
 import { kernelTracerVerdict, type KernelTracerFacts } from '../src/backends/lttng/probe.js';
 import { parseDiscardedEvents, lttngErrorMessage } from '../src/backends/lttng/lttng-cli.js';
 import { parseUstHelpers, preloadEnvironment, userspacePlan, ustHelperPaths } from '../src/backends/lttng/userspace.js';
@@ -53,6 +53,10 @@ test('kernel session plan: every syscall is one --syscall -a; system-wide tracks
   });
   assert.ok(plan.some((c) => c.join(' ') === 'enable-event -k -s s -c benchmark_tracer_kernel --syscall -a'));
   assert.ok(!plan.some((c) => c[0] === 'untrack' || c.includes('--tracepoint')));
+});
+
+test('the ready and end state dumps are lttng regenerate statedump of our own session', () => {
+  assert.deepEqual(statedumpCommand('benchmark-tracer-1-x'), ['regenerate', 'statedump', '--session', 'benchmark-tracer-1-x']);
 });
 
 test('kernel channel: power-of-two sub-buffers within bounds', () => {

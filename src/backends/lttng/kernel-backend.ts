@@ -23,6 +23,7 @@ import {
   kernelStopPlan,
   newDescendants,
   startCommand,
+  statedumpCommand,
   trackCommand,
 } from './kernel-plan.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
@@ -122,8 +123,16 @@ export class LttngKernelBackend implements RecordingBackend {
     if (this.started) this.track([pid]);
   }
 
-  /** LTTng's kernel tracer takes its own statedump (lttng_statedump_*) when the session starts. */
-  statedump(): void {}
+  /** LTTng's kernel tracer takes its own statedump when the session starts; later ones are regenerated. */
+  statedump(_pids: number[] | null, label: string): void {
+    if (!this.started || label === 'start') return;
+    try {
+      this.client.runSync(statedumpCommand(this.session));
+    } catch (error) {
+      // A missing dump only leaves fds unnamed: say so, keep recording.
+      this.details.statedump_error = error instanceof Error ? error.message : String(error);
+    }
+  }
 
   /** LTTng measures its own clock offset; its trace keeps it. */
   useRealtimeOffset(): void {}

@@ -69,6 +69,11 @@ export function startCommand(session: string): LttngCommand {
   return ['start', session];
 }
 
+/** LTTng's statedump again, mid-session (the ready and end dumps; the start one comes with `start`). */
+export function statedumpCommand(session: string): LttngCommand {
+  return ['regenerate', 'statedump', '--session', session];
+}
+
 /** Stop (lttng waits until every buffer is on disk), then the listing that says what was discarded. */
 export function kernelStopPlan(session: string): LttngCommand[] {
   return [['stop', session], ['list', session]];
