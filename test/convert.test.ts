@@ -460,7 +460,7 @@ describe('built captures', () => {
     const times = lines.map((l) => l.time);
     assert.deepEqual([...times].sort(), times, 'babeltrace2 prints the events in time order');
     const socketLine = lines.find((l) => l.name === 'lttng_statedump_socket')!;
-    assert.equal(socketLine.fields, 'pid = 500, fd = 4, inode = 4242, protocol = "tcp", state = "LISTEN", local = "127.0.0.1:6379", peer = ""');
+    assert.equal(socketLine.fields, 'pid = 500, fd = 4, inode = 4242, protocol = "tcp", state = "LISTEN", local = "127.0.0.1:6379", peer = "*"');
     const ready = lines.filter((l) => l.name === 'lttng_statedump_file_descriptor');
     assert.equal(field(ready[0]!, 'filename'), '/var/log/server.log');
     assert.equal(field(ready[1]!, 'filename'), 'socket:[4242]');

@@ -103,7 +103,7 @@ test('a server\'s listening socket is in the readiness statedump with its local 
     const listening = sockets(dumps[1]!).filter((e) => field(e, 'state') === 'LISTEN');
     assert.deepEqual(
       listening.map((e) => [field(e, 'protocol'), field(e, 'local'), field(e, 'peer')]),
-      [['tcp', `127.0.0.1:${port}`, '']],
+      [['tcp', `127.0.0.1:${port}`, '*']],
     );
     // The socket event follows its file descriptor's event, which names the same inode.
     const socketEvent = listening[0]!;

@@ -7,6 +7,7 @@ import type { FieldValue } from '../ctf/field-decoder.js';
 import { EventClassInfo, intAt, textAt } from './event-class-info.js';
 import type { Connection } from './model.js';
 import { UNREAD_PATH } from '../backends/ftrace/syscall-paths.js';
+import { NO_ADDRESS } from '../backends/ftrace/lttng-statedump.js';
 
 export type FileKind = 'file' | 'socket' | 'pipe' | 'anon' | 'unknown';
 
@@ -532,8 +533,8 @@ export class TraceState {
           file.kind = 'socket';
           file.socket = {
             protocol: textAt(view.payload, protocol) ?? '',
-            local: textAt(view.payload, local) || null,
-            peer: textAt(view.payload, peer) || null,
+            local: address(textAt(view.payload, local)),
+            peer: address(textAt(view.payload, peer)),
           };
         };
       }
@@ -661,4 +662,9 @@ function newConnection(view: EventView, state: TraceState, fd: number, direction
     receivedBytes: 0,
     openedNs: view.timeNs,
   };
+}
+
+/** A statedump socket address; `*` (and "", in older traces of ours) is none. */
+function address(text: string | null): string | null {
+  return text && text !== NO_ADDRESS ? text : null;
 }

@@ -134,9 +134,13 @@ export function writeStatedump(writer: CtfStreamWriter, firstId: number, dump: S
   writer.endEvent(writeEventContext(writer.view, at, context, 0));
 }
 
+/** The address of an unnamed or unconnected socket, as ss(8) prints it. */
+export const NO_ADDRESS = '*';
+
 function writeSocket(writer: CtfStreamWriter, id: number, atNs: number, context: Task, file: StatedumpFd, socket: SocketEndpoint): void {
   const encoder = new TextEncoder();
-  const texts = [socket.protocol, socket.state, socket.local, socket.peer].map((text) => withoutNul(encoder.encode(text)));
+  // No empty strings: babeltrace2 2.0 prints an earlier event's text for an empty string field.
+  const texts = [socket.protocol, socket.state, socket.local || NO_ADDRESS, socket.peer || NO_ADDRESS].map((text) => withoutNul(encoder.encode(text)));
   let at = writer.beginEvent(id, atNs, EVENT_CONTEXT_BYTES + 4 + 4 + 8 + texts.reduce((n, t) => n + t.length + 1, 0));
   const view = writer.view;
   at = writeEventContext(view, at, context, 0);
