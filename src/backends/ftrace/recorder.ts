@@ -140,8 +140,8 @@ export class FtraceBackend implements RecordingBackend {
   follow(pid: number): void {
     if (this.options.systemWide) return;
     this.followed.push(pid);
-    // Appending keeps pids the kernel already added through event-fork.
-    this.requireInstance().write('set_event_pid', `${pid}\n`);
+    // Appending keeps the pids followed so far, and those the kernel added through event-fork.
+    this.requireInstance().append('set_event_pid', `${pid}\n`);
   }
 
   start(): void {

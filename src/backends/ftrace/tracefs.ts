@@ -97,8 +97,17 @@ export class TracefsInstance {
   }
 
   write(file: string, value: string): void {
+    this.writeWith(file, value, 'w');
+  }
+
+  /** Adds to a list file (set_event_pid...): opened without O_TRUNC, which would clear the list first. */
+  append(file: string, value: string): void {
+    this.writeWith(file, value, 'a');
+  }
+
+  private writeWith(file: string, value: string, flag: 'w' | 'a'): void {
     try {
-      writeFileSync(this.path(file), value);
+      writeFileSync(this.path(file), value, { flag });
     } catch (error) {
       throw new Error(`cannot write "${value.trim()}" to ${this.path(file)}: ${errorMessage(error)}`);
     }
