@@ -14,6 +14,7 @@ import type { AnalysisReport } from '../src/analysis/model.js';
 import type { Comparison } from '../src/analysis/compare.js';
 import { CLI, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
 import { babeltraceSyscallCounts } from './helpers/syscall-counts.js';
+import { freePort } from '../src/util/ports.js';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
 
@@ -121,6 +122,35 @@ test('a file opened during the run: its path comes from the openat events, with 
   assert.ok(report.io.resolvedShare > 0.9, `only ${report.io.resolvedShare} of fd operations resolved`);
   await assertCountsEqualBabeltrace(dir, report);
   rmSync(scratch, { recursive: true, force: true });
+});
+
+test('connections accepted and made, each with its peer address from the trace', async () => {
+  isRoot();
+  requireTool('bpftrace', 'bpftrace');
+  requireTool('redis-server', 'redis-server');
+  requireTool('redis-benchmark', 'redis-tools');
+  const port = await freePort();
+  const clients = 3;
+  const output = tempOutputDir();
+  outputs.push(output);
+  const result = await runCli([
+    '--custom', `exec redis-server --port ${port} --bind 127.0.0.1 --save '' --appendonly no`,
+    '--workload', `redis-benchmark -p ${port} -n 300 -c ${clients} -t ping -q`,
+    '--trace-workload',
+    '--events', 'sched:sched_switch,syscalls:*',
+    '--output', output, '-q',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = await analyzeJson(onlyRun(output).dir);
+  const connections = report.network.connections;
+  const accepted = connections.filter((c) => c.direction === 'accepted' && c.process === 'redis-server');
+  const made = connections.filter((c) => c.direction === 'connected' && c.process === 'redis-benchmark');
+  assert.ok(accepted.length >= clients, `${accepted.length} connections accepted by the server`);
+  assert.ok(made.length >= clients, `${made.length} connections made by redis-benchmark`);
+  assert.deepEqual([...new Set(made.map((c) => c.peer))], [`127.0.0.1:${port}`], 'the client connected to the server');
+  for (const c of accepted) assert.match(c.peer ?? 'none', /^127\.0\.0\.1:\d+$/, `accepted fd ${c.fd}`);
+  assert.equal(new Set(accepted.map((c) => c.peer)).size, accepted.length, 'each accepted connection has its own client port');
+  assert.ok(accepted.every((c) => c.receivedBytes > 0 && c.sentBytes > 0), 'requests came in and answers went out on each');
 });
 
 test('system-wide: per CPU, busy + idle = traced time, and busy time equals a count from babeltrace2 text', async () => {

@@ -207,7 +207,7 @@ test('open paths are in the trace as strings, read by bpftrace at the same trace
   ]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
-  const paths = metadata.backend!.details.syscall_paths as { recorded: boolean; records: number; matched: number; unread: number };
+  const paths = metadata.backend!.details.user_arguments as { recorded: boolean; records: number; matched: number; unread: number };
   assert.equal(paths.recorded, true, JSON.stringify(paths));
   const opens = (await babeltraceEvents(join(dir, 'kernel'), (e) => e.name === 'syscall_entry_openat')).events;
   assert.ok(opens.length > 5, `${opens.length} openat entries`);

@@ -1,18 +1,19 @@
-// The side recording of syscall path arguments: bpftrace's lines, and how
-// each finds its entry event.
+// The side recording of syscall user-space arguments: bpftrace's program and
+// lines, and how each finds its event.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bpftraceProgram, READY_LINE, SyscallPaths } from '../src/backends/ftrace/syscall-paths.js';
+import { bpftraceProgram, parseSocketAddress, READY_LINE, UserArguments } from '../src/backends/ftrace/user-arguments.js';
+import { encodeSocketAddress } from '../src/backends/ftrace/event-classes.js';
 
-function pathsOf(text: string): SyscallPaths {
+function pathsOf(text: string): UserArguments {
   const dir = mkdtempSync(join(tmpdir(), 'bt-paths-'));
   try {
     writeFileSync(join(dir, 'paths.txt'), text);
-    return SyscallPaths.read(join(dir, 'paths.txt'));
+    return UserArguments.read(join(dir, 'paths.txt'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -57,5 +58,28 @@ test('the bpftrace program follows the tracer\'s children, or excludes the trace
   assert.match(tree, /sys_enter_openat \/@followed\[tid\]\/ .*str\(args->filename\)/);
   assert.match(tree, /sys_enter_creat \/@followed\[tid\]\/ .*str\(args->pathname\)/);
   assert.match(bpftraceProgram(['open'], { exclude: 42 }), /sys_enter_open \/pid != 42\//);
-  assert.throws(() => bpftraceProgram(['read'], { exclude: 1 }), /no path argument/);
+  assert.throws(() => bpftraceProgram(['read'], { exclude: 1 }), /no user argument/);
+  assert.doesNotMatch(tree, /@peer/, 'no map it does not use');
+});
+
+test('socket addresses: connect at its entry, accept at its exit through the pointer kept at its entry', () => {
+  const program = bpftraceProgram(['connect', 'accept4'], { followFrom: 42 });
+  assert.match(program, /sys_enter_connect \/@followed\[tid\]\/ \{ \$family = \(\(struct sockaddr \*\)args->uservaddr\)->sa_family;/);
+  assert.match(program, /sys_enter_accept4 \/@followed\[tid\]\/ \{ @peer\[tid\] = \(uint64\)args->upeer_sockaddr; @calling\[tid\] = 1; \}/);
+  // Every call gets a line, also a failed one or one without an address buffer: lines and events pair in order.
+  assert.match(program, /sys_exit_accept4 \/@calling\[tid\]\/ .*if \(args->ret >= 0 && \$at != 0\) \{.*\} else \{ printf\("%llu %d accept4 0\\n", nsecs, tid\); \} \}/);
+  assert.match(program, /END \{ clear\(@followed\); clear\(@peer\); clear\(@calling\); \}/);
+});
+
+test('socket addresses as bpftrace prints them become lttng-modules\' fields', () => {
+  // sin_port and sin_addr read as little-endian numbers from network-order memory.
+  assert.deepEqual(parseSocketAddress('2 41352 16777343'), { family: 2, port: 34977, v4: [127, 0, 0, 1], v6: [] });
+  assert.deepEqual(parseSocketAddress('10 37079 ::1'), { family: 10, port: 55184, v4: [], v6: [0, 0, 0, 0, 0, 0, 0, 1] });
+  assert.deepEqual(parseSocketAddress('10 20480 ::ffff:10.1.2.3'), { family: 10, port: 80, v4: [], v6: [0, 0, 0, 0, 0, 0xffff, 0x0a01, 0x0203] });
+  assert.deepEqual(parseSocketAddress('10 20480 fe80::1:2'), { family: 10, port: 80, v4: [], v6: [0xfe80, 0, 0, 0, 0, 0, 1, 2] });
+  assert.deepEqual(parseSocketAddress('1'), { family: 1, port: 0, v4: [], v6: [] });
+  assert.equal(parseSocketAddress('x'), null);
+  // family int32, port u16, then each sequence's u32 length and elements, little-endian.
+  assert.deepEqual([...encodeSocketAddress({ family: 2, port: 0x1234, v4: [127, 0, 0, 1], v6: [] })], [2, 0, 0, 0, 0x34, 0x12, 4, 0, 0, 0, 127, 0, 0, 1, 0, 0, 0, 0]);
+  assert.deepEqual([...encodeSocketAddress({ family: 10, port: 1, v4: [], v6: [0xfe80, 0, 0, 0, 0, 0, 0, 1] })].slice(10, 16), [8, 0, 0, 0, 0x80, 0xfe]);
 });

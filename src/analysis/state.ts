@@ -6,7 +6,7 @@
 import type { FieldValue } from '../ctf/field-decoder.js';
 import { EventClassInfo, intAt, textAt } from './event-class-info.js';
 import type { Connection } from './model.js';
-import { UNREAD_PATH } from '../backends/ftrace/syscall-paths.js';
+import { UNREAD_PATH } from '../backends/ftrace/user-arguments.js';
 import { NO_ADDRESS } from '../backends/ftrace/lttng-statedump.js';
 
 export type FileKind = 'file' | 'socket' | 'pipe' | 'anon' | 'unknown';

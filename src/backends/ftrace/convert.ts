@@ -16,6 +16,7 @@ import {
   commonTypeField,
   EVENT_CONTEXT,
   EVENT_CONTEXT_BYTES,
+  encodeSocketAddress,
   writeEventContext,
   type FtraceEventClass,
 } from './event-classes.js';
@@ -23,7 +24,7 @@ import type { FormatField } from './event-format.js';
 import { maxPayloadBytes, transcode } from './transcoder.js';
 import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, statedumpEventCounts, writeStatedump } from './lttng-statedump.js';
 import { Task, TaskTable } from './task-table.js';
-import { SyscallPaths, SYSCALL_PATHS_FILE, UNREAD_PATH } from './syscall-paths.js';
+import { parseSocketAddress, UserArguments, USER_ARGUMENTS_FILE, UNREAD_PATH } from './user-arguments.js';
 import { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { renderMetadata, type CtfEventClass } from '../../ctf/tsdl.js';
 import { addOffset, timestampNs, type TimestampNs } from '../../util/timestamp.js';
@@ -38,8 +39,8 @@ export interface ConvertOptions {
 export interface ConvertResult extends TraceWriteResult {
   /** Stream file names in outDir, one per CPU. */
   streams: string[];
-  /** Path arguments read beside the trace, and how many found their event; null when none were read. */
-  syscallPaths: { records: number; matched: number; unread: number; lost: number } | null;
+  /** User-space arguments read beside the trace, and how many found their event; null when none were read. */
+  userArguments: { records: number; matched: number; unread: number; lost: number } | null;
 }
 
 const PROGRESS_EVERY = 1 << 16;
@@ -71,9 +72,9 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       );
     }
     const cursors = cpus.map((cpu, i) => new CpuCursor(cpu, writers[i]!, readers[i]!, layout, origin));
-    const pathsFile = join(opts.captureDir, SYSCALL_PATHS_FILE);
-    const paths = existsSync(pathsFile) ? SyscallPaths.read(pathsFile) : null;
-    const replay = new Replay(manifest, cursors, opts, paths, origin);
+    const argumentsFile = join(opts.captureDir, USER_ARGUMENTS_FILE);
+    const userArguments = existsSync(argumentsFile) ? UserArguments.read(argumentsFile) : null;
+    const replay = new Replay(manifest, cursors, opts, userArguments, origin);
     await replay.run();
 
     const lostPerCpu: Record<string, number> = {};
@@ -114,7 +115,12 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       firstTimestampNs: time(replay.first),
       lastTimestampNs: time(replay.last),
       streams,
-      syscallPaths: paths && { records: paths.records, matched: paths.matched, unread: paths.unread, lost: paths.lost },
+      userArguments: userArguments && {
+        records: userArguments.records,
+        matched: userArguments.matched,
+        unread: userArguments.unread,
+        lost: userArguments.lost,
+      },
       skippedRecords: replay.skipped + cursors.reduce((n, c) => n + c.skipped + (c.reader.truncatedBytes > 0 ? 1 : 0), 0),
     };
   } finally {
@@ -124,6 +130,7 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
 }
 
 const UNREAD_PATH_BYTES = Buffer.from(UNREAD_PATH, 'latin1');
+const NO_ADDRESS = { family: 0, port: 0, v4: [], v6: [] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Replays the events of every CPU in time order into their streams, with each statedump at its time. */
@@ -147,7 +154,7 @@ class Replay {
     private readonly manifest: CaptureManifest,
     private readonly cursors: CpuCursor[],
     private readonly opts: ConvertOptions,
-    private readonly paths: SyscallPaths | null,
+    private readonly userArguments: UserArguments | null,
     private readonly origin: TimestampNs,
   ) {
     this.pendingDumps = [...manifest.statedumps];
@@ -155,7 +162,7 @@ class Replay {
     // Events before the first statedump (between tracing_on and /proc's
     // reading) are of the threads it lists.
     if (manifest.statedumps[0]) this.learnTasks(manifest.statedumps[0]);
-    const ftrace = buildEventClasses(manifest.events, this.tasks, this.statedumpClasses.length, new Set(STATEDUMP_EVENT_NAMES), paths !== null);
+    const ftrace = buildEventClasses(manifest.events, this.tasks, this.statedumpClasses.length, new Set(STATEDUMP_EVENT_NAMES), userArguments !== null);
     for (const c of ftrace) this.byFtraceId[c.ftraceId] = c;
     this.commonType = commonTypeField(manifest.events);
     this.classes = [...this.statedumpClasses, ...ftrace.map((c) => ({ id: c.ctfId, name: c.name, fields: c.transcoder.fields }))];
@@ -215,18 +222,20 @@ class Replay {
     const tid = view.getInt32(rec + cls.commonPidOffset, true);
     const whole = length >= cls.fixedLength;
     if (whole) cls.before?.(view, bytes, rec, length, tid, c.cpu);
-    const path = cls.pathSyscall === null ? null : this.pathOf(cls.pathSyscall, tid, c.time);
+    const injected = cls.userArgument === null ? null : this.userArgumentOf(cls.userArgument, tid, c.time);
     const w = c.writer;
-    const at = w.beginEvent(cls.ctfId, c.time, EVENT_CONTEXT_BYTES + maxPayloadBytes(cls.transcoder, length, path?.length ?? 0));
+    const at = w.beginEvent(cls.ctfId, c.time, EVENT_CONTEXT_BYTES + maxPayloadBytes(cls.transcoder, length, injected?.length ?? 0));
     const bodyAt = writeEventContext(w.view, at, this.tasks.get(tid, c.cpu), tid);
-    w.endEvent(transcode(cls.transcoder.ops, view, bytes, rec, length, w.view, w.bytes, bodyAt, path));
+    w.endEvent(transcode(cls.transcoder.ops, view, bytes, rec, length, w.view, w.bytes, bodyAt, injected));
     if (whole) cls.after?.(view, bytes, rec, length, tid, c.cpu);
     this.wrote(cls.ctfId, c.time, 1);
   }
 
-  private pathOf(syscall: string, tid: number, time: number): Buffer {
-    const path = this.paths?.take(tid, syscall, addOffset(this.origin, time));
-    return path ? Buffer.from(path, 'latin1') : UNREAD_PATH_BYTES;
+  /** The bytes the event's injected fields get: a path, or a socket address (family 0 when unknown). */
+  private userArgumentOf(argument: NonNullable<FtraceEventClass['userArgument']>, tid: number, time: number): Uint8Array {
+    const value = this.userArguments?.take(tid, argument.syscall, addOffset(this.origin, time)) ?? null;
+    if (argument.kind === 'path') return value ? Buffer.from(value, 'latin1') : UNREAD_PATH_BYTES;
+    return encodeSocketAddress((value !== null && parseSocketAddress(value)) || NO_ADDRESS);
   }
 
   private writeNextStatedump(writer: CtfStreamWriter): void {

@@ -7,8 +7,8 @@ import type { CapturedEventFormat } from './capture-files.js';
 import { parseEventFormat, type EventFormat, type FormatField } from './event-format.js';
 import { buildTranscoder, type FieldPlan, type Transcoder } from './transcoder.js';
 import { COMM_BYTES, type Task, type TaskTable } from './task-table.js';
-import { int32, textArray, type CtfField } from '../../ctf/tsdl.js';
-import { PATH_ARGUMENTS } from './syscall-paths.js';
+import { int32, textArray, uint32, type CtfField, type CtfType } from '../../ctf/tsdl.js';
+import { ADDRESS_ARGUMENTS, PATH_ARGUMENTS, type SocketAddress } from './user-arguments.js';
 
 /** Per-event context, as LTTng's `add-context -t pid -t tid -t procname`. */
 export const EVENT_CONTEXT: CtfField[] = [
@@ -42,8 +42,8 @@ export interface FtraceEventClass {
   /** Runs before the event is written (its own context already shows the change), or after. */
   before: TaskHook | null;
   after: TaskHook | null;
-  /** For a syscall entry whose path argument is injected (syscall-paths.ts): the syscall's name. */
-  pathSyscall: string | null;
+  /** A syscall event that gets what its user-space argument points to (user-arguments.ts). */
+  userArgument: { syscall: string; kind: 'path' | 'address' } | null;
 }
 
 const CLONE_THREAD = 0x10000;
@@ -74,7 +74,7 @@ export function buildEventClasses(
   tasks: TaskTable,
   firstId: number,
   reserved: Set<string>,
-  withPaths = false,
+  withUserArguments = false,
 ): FtraceEventClass[] {
   const parsed = captured.map((c) => ({ captured: c, format: parseEventFormat(c.format), name: lttngEventName(c.system, c.name) }));
   const uses = new Map<string, number>();
@@ -86,20 +86,63 @@ export function buildEventClasses(
     if (!commonPid || commonPid.size !== 4) throw new Error(`${c.system}:${c.name}: no 4-byte common_pid in its format`);
     if (format.id !== c.id) throw new Error(`${c.system}:${c.name}: format says ID ${format.id}, capture says ${c.id}`);
     const hooks = taskHooks(format, tasks);
-    const pathSyscall = withPaths && c.system === 'syscalls' ? (/^sys_enter_(.+)$/.exec(c.name)?.[1] ?? null) : null;
-    const pathArgument = pathSyscall === null ? undefined : PATH_ARGUMENTS.get(pathSyscall);
+    const userArgument = withUserArguments ? userArgumentOf(c) : null;
+    const pathArgument = userArgument?.kind === 'path' ? PATH_ARGUMENTS.get(userArgument.syscall) : undefined;
+    const appended = userArgument?.kind === 'address' ? addressFields(ADDRESS_ARGUMENTS.get(userArgument.syscall)!.port) : [];
     return {
       ctfId: firstId + index,
       name: ctfName,
       ftraceId: c.id,
       commonPidOffset: commonPid.offset,
       fixedLength: Math.max(...[...format.commonFields, ...format.fields].map((f) => f.offset + f.size)),
-      transcoder: buildTranscoder(fieldPlans(c.system, format, pathArgument)),
+      transcoder: buildTranscoder(fieldPlans(c.system, format, pathArgument), appended),
       before: hooks.before,
       after: hooks.after,
-      pathSyscall: pathArgument === undefined ? null : pathSyscall,
+      userArgument,
     };
   });
+}
+
+function userArgumentOf(c: CapturedEventFormat): FtraceEventClass['userArgument'] {
+  const syscall = c.system === 'syscalls' ? /^sys_(enter|exit)_(.+)$/.exec(c.name) : null;
+  if (!syscall) return null;
+  const [, side, name] = syscall as unknown as [string, string, string];
+  if (side === 'enter' && PATH_ARGUMENTS.has(name)) return { syscall: name, kind: 'path' };
+  if (ADDRESS_ARGUMENTS.get(name)?.side === (side === 'enter' ? 'entry' : 'exit')) return { syscall: name, kind: 'address' };
+  return null;
+}
+
+/** lttng-modules' socket address fields (connect's entry, accept's exit); laid out by encodeSocketAddress. */
+function addressFields(port: 'dport' | 'sport'): CtfField[] {
+  const u8: CtfType = { kind: 'integer', size: 8, signed: false };
+  const u16: CtfType = { kind: 'integer', size: 16, signed: false };
+  return [
+    { name: 'family', type: int32 },
+    { name: port, type: u16 },
+    { name: '_v4addr_length', type: uint32 },
+    { name: 'v4addr', type: { kind: 'sequence', element: u8, lengthField: '_v4addr_length' } },
+    { name: '_v6addr_length', type: uint32 },
+    { name: 'v6addr', type: { kind: 'sequence', element: u16, lengthField: '_v6addr_length' } },
+  ];
+}
+
+/** The bytes of addressFields for one address (little-endian, byte-aligned, as every field we write). */
+export function encodeSocketAddress(address: SocketAddress): Uint8Array {
+  const bytes = new Uint8Array(4 + 2 + 4 + address.v4.length + 4 + 2 * address.v6.length);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  view.setInt32(at, address.family, true);
+  view.setUint16((at += 4), address.port, true);
+  view.setUint32((at += 2), address.v4.length, true);
+  at += 4;
+  for (const b of address.v4) view.setUint8(at++, b);
+  view.setUint32(at, address.v6.length, true);
+  at += 4;
+  for (const w of address.v6) {
+    view.setUint16(at, w, true);
+    at += 2;
+  }
+  return bytes;
 }
 
 /** Offset and size of common_type, the same in every format of a kernel. */

@@ -18,7 +18,7 @@ import {
   type StatedumpFd,
 } from './capture-files.js';
 import { convertCaptureToCtf } from './convert.js';
-import { SyscallPathRecorder } from './syscall-path-recorder.js';
+import { UserArgumentRecorder } from './user-argument-recorder.js';
 import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
 import { allPids, fdFlags, memAvailableBytes, networkNamespace, openFiles, tasksOf } from '../../util/procfs.js';
 import { socketInode, socketTable, type SocketEndpoint } from '../../util/proc-net.js';
@@ -66,7 +66,7 @@ export class FtraceBackend implements RecordingBackend {
   private manifestWritten = false;
   /** Which pass over the buffers this is; stored with each page so losses can be placed between passes. */
   private drainNumber = 0;
-  private paths: SyscallPathRecorder | null = null;
+  private userArguments: UserArgumentRecorder | null = null;
 
   constructor(private readonly options: BackendOptions) {
     this.captureDir = join(options.workDir, 'ftrace-capture');
@@ -112,9 +112,9 @@ export class FtraceBackend implements RecordingBackend {
 
     mkdirSync(this.captureDir, { recursive: true });
     // Before the traced command exists: bpftrace follows the tracer's children from here on.
-    const syscalls = this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_enter_(.+)$/.exec(e.name)?.[1] ?? []) : []));
-    this.paths = await SyscallPathRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { followFrom: process.pid });
-    this.details.syscall_paths = this.paths.status;
+    const syscalls = [...new Set(this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_(?:enter|exit)_(.+)$/.exec(e.name)?.[1] ?? []) : [])))];
+    this.userArguments = await UserArgumentRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { followFrom: process.pid });
+    this.details.user_arguments = this.userArguments.status;
     this.drains = cpus.map((cpu) => ({
       cpu,
       pipeFd: openSync(instance.path(`per_cpu/cpu${cpu}/trace_pipe_raw`), constants.O_RDONLY | constants.O_NONBLOCK),
@@ -209,7 +209,7 @@ export class FtraceBackend implements RecordingBackend {
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     instance.write('tracing_on', '0');
-    await this.paths?.stop();
+    await this.userArguments?.stop();
     this.drainAll();
     const lostAtEnd: Record<string, number> = {};
     for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
@@ -225,13 +225,13 @@ export class FtraceBackend implements RecordingBackend {
   ): Promise<TraceWriteResult> {
     if (!this.manifestWritten) throw new Error('internal: writeTrace before stop');
     const result = await convertCaptureToCtf({ captureDir: this.captureDir, outDir: kernelDir, env, onProgress });
-    if (result.syscallPaths) Object.assign(this.details.syscall_paths as object, result.syscallPaths);
+    if (result.userArguments) Object.assign(this.details.user_arguments as object, result.userArguments);
     rmSync(this.captureDir, { recursive: true, force: true });
     return result;
   }
 
   cleanup(): void {
-    this.paths?.kill();
+    this.userArguments?.kill();
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     this.closeDrains();

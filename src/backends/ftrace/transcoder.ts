@@ -33,8 +33,10 @@ const OP_SEQUENCE = 3; // srcOffset of the locator, relative (0|1), elementSize
 const OP_TAIL_STRING = 4; // srcOffset
 const OP_TAIL_SEQUENCE = 5; // srcOffset, elementSize
 const OP_INJECTED_STRING = 6; // (the string passed to transcode)
+const OP_INJECTED_BYTES = 7; // (the bytes passed to transcode, already laid out as the appended fields)
 
-export function buildTranscoder(plans: FieldPlan[]): Transcoder {
+/** `appended` are fields the record does not have, written from the bytes passed to transcode. */
+export function buildTranscoder(plans: FieldPlan[], appended: CtfField[] = []): Transcoder {
   const fields: CtfField[] = [];
   const ops: number[] = [];
   let fixedBytes = 0;
@@ -94,6 +96,10 @@ export function buildTranscoder(plans: FieldPlan[]): Transcoder {
       }
     }
   }
+  if (appended.length > 0) {
+    fields.push(...appended);
+    ops.push(OP_INJECTED_BYTES);
+  }
   return { fields, ops: Int32Array.from(ops), fixedBytes, dynamicCount };
 }
 
@@ -106,7 +112,7 @@ export function maxPayloadBytes(t: Transcoder, recordLength: number, injected = 
 /**
  * Writes the payload of the record at `rec` (of `length` bytes) at `at` in
  * the output; returns the offset just past it. `injected` is the text of an
- * injected string field (none: an empty string).
+ * injected string field (none: an empty string), or the bytes of appended fields.
  */
 export function transcode(
   ops: Int32Array,
@@ -160,6 +166,13 @@ export function transcode(
         break;
       case OP_INJECTED_STRING:
         at = writeString(injected ?? srcBytes, 0, injected ? injected.length : 0, dstBytes, at);
+        i += 1;
+        break;
+      case OP_INJECTED_BYTES:
+        if (injected) {
+          dstBytes.set(injected, at);
+          at += injected.length;
+        }
         i += 1;
         break;
       default:

@@ -1,6 +1,6 @@
-// Runs bpftrace beside the tracefs instance to copy the path arguments the
-// syscall tracepoints only record as pointers (see syscall-paths.ts). Optional:
-// without bpftrace the trace is complete but for those strings, and
+// Runs bpftrace beside the tracefs instance to copy the user-space arguments
+// the syscall tracepoints only record as pointers (see user-arguments.ts).
+// Optional: without bpftrace the trace is complete but for those values, and
 // metadata.json says why.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,50 +9,50 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../../util/executables.js';
 import { onEmergency } from '../../util/emergency.js';
-import { bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, SYSCALL_PATHS_FILE } from './syscall-paths.js';
+import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, USER_ARGUMENTS_FILE } from './user-arguments.js';
 
 const ATTACH_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 
-export interface SyscallPathStatus {
+export interface UserArgumentStatus {
   recorded: boolean;
   /** Why not, or what reads them. */
   reason: string;
   syscalls: string[];
 }
 
-export class SyscallPathRecorder {
+export class UserArgumentRecorder {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
   private forgetEmergency: (() => void) | null = null;
 
   private constructor(
     private readonly captureDir: string,
-    readonly status: SyscallPathStatus,
+    readonly status: UserArgumentStatus,
   ) {}
 
   /**
    * Starts bpftrace for those of `syscalls` (names without sys_enter_) that
-   * have a path argument, and returns once its probes are attached. Never
+   * have a path or socket address argument, and returns once its probes are attached. Never
    * throws for bpftrace's own failures: they become the status's reason.
    */
-  static async start(captureDir: string, syscalls: string[], scope: { followFrom: number } | { exclude: number }): Promise<SyscallPathRecorder> {
-    const wanted = syscalls.filter((s) => PATH_ARGUMENTS.has(s));
+  static async start(captureDir: string, syscalls: string[], scope: { followFrom: number } | { exclude: number }): Promise<UserArgumentRecorder> {
+    const wanted = syscalls.filter((s) => PATH_ARGUMENTS.has(s) || ADDRESS_ARGUMENTS.has(s));
     const status = (recorded: boolean, reason: string) => ({ recorded, reason, syscalls: wanted });
-    if (wanted.length === 0) return new SyscallPathRecorder(captureDir, status(false, 'no syscall with a path argument is recorded'));
+    if (wanted.length === 0) return new UserArgumentRecorder(captureDir, status(false, 'no syscall with a path or socket address argument is recorded'));
     const bpftrace = findExecutable('bpftrace');
     if (!bpftrace) {
-      return new SyscallPathRecorder(captureDir, status(false, 'bpftrace is not installed (apt-get install bpftrace): paths stay pointers'));
+      return new UserArgumentRecorder(captureDir, status(false, 'bpftrace is not installed (apt-get install bpftrace): paths and socket addresses stay pointers'));
     }
-    const recorder = new SyscallPathRecorder(captureDir, status(true, `bpftrace reads them at the same tracepoints (paths cut at ${PATH_BYTES} bytes)`));
+    const recorder = new UserArgumentRecorder(captureDir, status(true, `bpftrace reads paths and socket addresses at the same tracepoints (paths cut at ${PATH_BYTES} bytes)`));
     await recorder.launch(bpftrace, bpftraceProgram(wanted, scope));
     return recorder;
   }
 
   private async launch(bpftrace: string, program: string): Promise<void> {
-    const programFile = join(this.captureDir, 'syscall-paths.bt');
+    const programFile = join(this.captureDir, 'user-arguments.bt');
     writeFileSync(programFile, program);
-    const outFile = join(this.captureDir, SYSCALL_PATHS_FILE);
+    const outFile = join(this.captureDir, USER_ARGUMENTS_FILE);
     const out = openSync(outFile, 'w');
     let stderr = '';
     try {

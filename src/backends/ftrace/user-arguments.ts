@@ -1,13 +1,15 @@
-// The kernel's syscall tracepoints record a path argument as the user-space
-// pointer, not the text: `openat` with `filename = 0x7ffd...`. LTTng copies the
-// string; so do we, with bpftrace reading it at the same tracepoint, and the
-// converter putting it back into the event as a string field. This file is the
-// format of that side recording: what is read, how bpftrace prints it, how the
-// converter finds the line that belongs to an event.
+// The kernel's syscall tracepoints record a user-space argument as its
+// pointer: `openat` with `filename = 0x7ffd...`, `connect` with
+// `uservaddr = 0x7ffd...`. LTTng copies what they point to; so do we, with
+// bpftrace reading it at the same tracepoints, and the converter putting it
+// into the event as LTTng's fields. This file is the format of that side
+// recording: what is read, how bpftrace prints it, and how the converter finds
+// the line that belongs to an event.
 
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 
-/** Syscalls whose path argument we copy, and the argument's name in the kernel's format file. */
+/** Syscalls whose path argument we copy into the entry event, and the argument's name in the kernel's format file. */
 export const PATH_ARGUMENTS: ReadonlyMap<string, string> = new Map([
   ['open', 'filename'],
   ['openat', 'filename'],
@@ -15,9 +17,22 @@ export const PATH_ARGUMENTS: ReadonlyMap<string, string> = new Map([
   ['creat', 'pathname'],
 ]);
 
-export const SYSCALL_PATHS_FILE = 'syscall-paths.txt';
+/**
+ * Syscalls whose socket address we copy, as lttng-modules records them:
+ * connect's destination in its entry (`dport`), accept's peer in its exit
+ * (`sport`), each with `family`, `v4addr` and `v6addr`.
+ */
+export const ADDRESS_ARGUMENTS: ReadonlyMap<string, { side: 'entry' | 'exit'; port: 'dport' | 'sport' }> = new Map([
+  ['connect', { side: 'entry', port: 'dport' }],
+  ['accept', { side: 'exit', port: 'sport' }],
+  ['accept4', { side: 'exit', port: 'sport' }],
+]);
+
+export const USER_ARGUMENTS_FILE = 'user-arguments.txt';
 /** bpftrace's longest string (BPFTRACE_STRLEN's limit in 0.17): longer paths are cut. */
 export const PATH_BYTES = 200;
+/** Printed once every probe is attached. */
+export const READY_LINE = 'benchmark-tracer: attached';
 /**
  * The path of a call bpftrace did not read: its record is missing, or the
  * string was not paged in (a BPF program cannot take a page fault), which
@@ -25,13 +40,15 @@ export const PATH_BYTES = 200;
  * path ("" is one's name for the current directory in some APIs).
  */
 export const UNREAD_PATH = '(not read)';
-/** Printed once every probe is attached. */
-export const READY_LINE = 'benchmark-tracer: attached';
+
+const AF_INET = 2;
+const AF_INET6 = 10;
 
 /**
  * The bpftrace program. With `followFrom`, only that process's descendants
  * (forked after the program attached) are read, as set_event_pid + event-fork
  * do for the tracefs instance; without it, every process but `exclude`.
+ * Each probe prints one line: monotonic ns, tid, syscall, then the value.
  */
 export function bpftraceProgram(syscalls: string[], scope: { followFrom: number } | { exclude: number }): string {
   const lines = [`BEGIN { printf("${READY_LINE}\\n"); }`];
@@ -46,61 +63,95 @@ export function bpftraceProgram(syscalls: string[], scope: { followFrom: number 
     filter = `pid != ${scope.exclude}`;
   }
   for (const name of syscalls) {
-    const argument = PATH_ARGUMENTS.get(name);
-    if (!argument) throw new Error(`internal: no path argument known for ${name}`);
-    // One line per call: monotonic ns, tid, syscall, then the path to the end of the line.
-    lines.push(`tracepoint:syscalls:sys_enter_${name} /${filter}/ { printf("%llu %d ${name} %s\\n", nsecs, tid, str(args->${argument})); }`);
+    const path = PATH_ARGUMENTS.get(name);
+    const address = ADDRESS_ARGUMENTS.get(name);
+    if (path) {
+      lines.push(`tracepoint:syscalls:sys_enter_${name} /${filter}/ { printf("%llu %d ${name} %s\\n", nsecs, tid, str(args->${path})); }`);
+    } else if (address?.side === 'entry') {
+      lines.push(`tracepoint:syscalls:sys_enter_${name} /${filter}/ { ${printAddress(name, 'args->uservaddr')} }`);
+    } else if (address) {
+      // The peer is written during the call: keep the pointer (maybe NULL), read it at the exit.
+      // A line for every call, failed ones too (family 0): the converter pairs lines and events in order.
+      lines.push(
+        `tracepoint:syscalls:sys_enter_${name} /${filter}/ { @peer[tid] = (uint64)args->upeer_sockaddr; @calling[tid] = 1; }`,
+        `tracepoint:syscalls:sys_exit_${name} /@calling[tid]/ { $at = @peer[tid]; delete(@peer[tid]); delete(@calling[tid]); ` +
+          `if (args->ret >= 0 && $at != 0) { ${printAddress(name, 'uptr($at)')} } else { printf("%llu %d ${name} 0\\n", nsecs, tid); } }`,
+      );
+    } else {
+      throw new Error(`internal: no user argument known for ${name}`);
+    }
   }
-  lines.push('END { clear(@followed); }');
+  // Maps left at the end would be printed into the output.
+  const maps = ['followed', 'peer', 'calling'].filter((map) => lines.some((line) => line.includes(`@${map}[`)));
+  if (maps.length) lines.push(`END { ${maps.map((map) => `clear(@${map});`).join(' ')} }`);
   return `${lines.join('\n')}\n`;
 }
 
-interface PathRecord {
-  timeNs: bigint;
-  syscall: string;
-  path: string;
+/** Family, then port and address as sockaddr holds them (network order), or just the family. */
+function printAddress(name: string, pointer: string): string {
+  const head = `printf("%llu %d ${name} `;
+  return (
+    `$family = ((struct sockaddr *)${pointer})->sa_family; ` +
+    `if ($family == ${AF_INET}) { ${head}${AF_INET} %u %u\\n", nsecs, tid, ((struct sockaddr_in *)${pointer})->sin_port, ((struct sockaddr_in *)${pointer})->sin_addr.s_addr); } ` +
+    `else if ($family == ${AF_INET6}) { ${head}${AF_INET6} %u %s\\n", nsecs, tid, ((struct sockaddr_in6 *)${pointer})->sin6_port, ntop(${AF_INET6}, ((struct sockaddr_in6 *)${pointer})->sin6_addr.in6_u.u6_addr8)); } ` +
+    `else { ${head}%d\\n", nsecs, tid, $family); }`
+  );
 }
 
-/** What bpftrace read, per thread, in call order; matched to the trace's entry events by the converter. */
-export class SyscallPaths {
+/** A socket address as lttng-modules records it: the port in host order, the address's bytes / 16-bit words. */
+export interface SocketAddress {
+  family: number;
+  port: number;
+  v4: number[];
+  v6: number[];
+}
+
+interface ArgumentRecord {
+  timeNs: bigint;
+  syscall: string;
+  value: string;
+}
+
+/** What bpftrace read, per thread, in call order; matched to the trace's events by the converter. */
+export class UserArguments {
   records = 0;
   matched = 0;
   /** Matched, but bpftrace could not read the string. */
   unread = 0;
   /** bpftrace's own count of lines it could not deliver. */
   lost = 0;
-  private readonly byTid = new Map<number, PathRecord[]>();
+  private readonly byTid = new Map<number, ArgumentRecord[]>();
   private readonly next = new Map<number, number>();
 
-  static read(file: string): SyscallPaths {
-    const paths = new SyscallPaths();
+  static read(file: string): UserArguments {
+    const found = new UserArguments();
     let text: string;
     try {
       text = readFileSync(file, 'latin1');
     } catch {
-      return paths;
+      return found;
     }
-    let last: PathRecord | null = null;
+    let last: ArgumentRecord | null = null;
     for (const line of text.split('\n')) {
       const record = /^(\d+) (\d+) ([a-z0-9_]+) (.*)$/.exec(line);
-      if (record && PATH_ARGUMENTS.has(record[3]!)) {
-        last = { timeNs: BigInt(record[1]!), syscall: record[3]!, path: record[4]! };
+      if (record && (PATH_ARGUMENTS.has(record[3]!) || ADDRESS_ARGUMENTS.has(record[3]!))) {
+        last = { timeNs: BigInt(record[1]!), syscall: record[3]!, value: record[4]! };
         const tid = Number(record[2]);
-        const list = paths.byTid.get(tid);
+        const list = found.byTid.get(tid);
         if (list) list.push(last);
-        else paths.byTid.set(tid, [last]);
-        paths.records++;
+        else found.byTid.set(tid, [last]);
+        found.records++;
         continue;
       }
       const lost = /^Lost (\d+) events/.exec(line);
-      if (lost) paths.lost += Number(lost[1]);
-      else if (last && line !== '' && !line.startsWith('Attaching ') && line !== READY_LINE) last.path += `\n${line}`; // a path with a newline in it
+      if (lost) found.lost += Number(lost[1]);
+      else if (last && line !== '' && !line.startsWith('Attaching ') && line !== READY_LINE) last.value += `\n${line}`; // a path with a newline in it
     }
-    return paths;
+    return found;
   }
 
   /**
-   * The path of `syscall`'s call by `tid` whose entry event is at `timeNs`:
+   * The value read for `syscall`'s call by `tid` whose event is at `timeNs`:
    * the thread's next unmatched record of that syscall within the window.
    * Both sides fire at the same tracepoint, microseconds apart; the window
    * only has to absorb a page fault while bpftrace reads the string.
@@ -116,9 +167,39 @@ export class SyscallPaths {
     if (!candidate || candidate.syscall !== syscall || candidate.timeNs > timeNs + MATCH_WINDOW_NS) return null;
     this.next.set(tid, i + 1);
     this.matched++;
-    if (candidate.path === '') this.unread++;
-    return candidate.path;
+    if (candidate.value === '') this.unread++;
+    return candidate.value;
   }
 }
 
 const MATCH_WINDOW_NS = 2_000_000n;
+
+/** Parses bpftrace's "<family> [<port> <address>]" (port and IPv4 address as read from memory, little-endian). */
+export function parseSocketAddress(value: string): SocketAddress | null {
+  const [familyText, portText, addressText] = value.split(' ');
+  const family = Number(familyText);
+  if (!Number.isInteger(family)) return null;
+  const none: SocketAddress = { family, port: 0, v4: [], v6: [] };
+  if (portText === undefined || addressText === undefined) return none;
+  const raw = Number(portText);
+  const port = ((raw & 0xff) << 8) | ((raw >> 8) & 0xff);
+  if (family === AF_INET) {
+    const word = Number(addressText);
+    return { family, port, v4: [word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24], v6: [] };
+  }
+  if (family === AF_INET6 && isIPv6(addressText)) return { family, port, v4: [], v6: ipv6Words(addressText) };
+  return none;
+}
+
+function ipv6Words(text: string): number[] {
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two words.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  const hex = dotted
+    ? text.slice(0, dotted.index) + `${((+dotted[1]! << 8) | +dotted[2]!).toString(16)}:${((+dotted[3]! << 8) | +dotted[4]!).toString(16)}`
+    : text;
+  const [head = '', tail] = hex.split('::');
+  const words = (part: string) => (part === '' ? [] : part.split(':').map((w) => parseInt(w, 16)));
+  const left = words(head);
+  const right = tail === undefined ? [] : words(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
