@@ -63,7 +63,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
   checks.push({
     name: 'bpftrace',
     ok: bpftrace !== null,
-    detail: bpftrace ? `${bpftrace}: open paths are copied into the trace` : 'not installed: open/openat paths stay pointers in the trace',
+    detail: bpftrace ? `${bpftrace}: paths and socket addresses are copied into the trace` : 'not installed: paths and socket addresses stay pointers in the trace',
     fix: bpftrace ? null : 'apt-get install bpftrace',
   });
   const babeltrace = findExecutable('babeltrace2');
