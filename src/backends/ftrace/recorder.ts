@@ -140,8 +140,11 @@ export class FtraceBackend implements RecordingBackend {
   follow(pid: number): void {
     if (this.options.systemWide) return;
     this.followed.push(pid);
-    // Appending keeps the pids followed so far, and those the kernel added through event-fork.
-    this.requireInstance().append('set_event_pid', `${pid}\n`);
+    // The filter is by thread: threads the process already has (a preloaded
+    // library's, say) are added with it; event-fork adds those created later.
+    // Appending keeps the pids followed so far.
+    const tids = [...new Set([pid, ...tasksOf(pid).map((t) => t.tid)])];
+    this.requireInstance().append('set_event_pid', `${tids.join(' ')}\n`);
   }
 
   start(): void {
