@@ -11,6 +11,7 @@ import { readMessages, type CtfEvent } from '../src/ctf/trace-reader.js';
 import type { FieldValue } from '../src/ctf/field-decoder.js';
 import { displayName, type StructClass } from '../src/ctf/metadata-model.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
+import { ustHelperPaths } from '../src/backends/lttng/userspace.js';
 import { freePort } from '../src/util/ports.js';
 import { descendantsOf, isAlive } from '../src/util/procfs.js';
 import { babeltraceText, ourExport } from './helpers/ctf-text.js';
@@ -34,13 +35,24 @@ test('redis under the libc helper: malloc/free of the server in ust/, on the ker
   const daemonBefore = runningRootSessiond();
   const port = await freePort();
   const output = tempOutputDir();
-  const result = await runCli([
+  // An unrelated program under the same helper, busy during the whole run: not ours, so not in ust/.
+  const helper = ustHelperPaths(['libc'])[0]!;
+  const bystander = spawn('sh', ['-c', 'while :; do ls / > /dev/null; done'], {
+    env: { ...process.env, LD_PRELOAD: helper },
+    stdio: 'ignore',
+  });
+  let result: Awaited<ReturnType<typeof runCli>>;
+  try {
+    result = await runCli([
     '--custom', `exec redis-server --port ${port} --bind 127.0.0.1 --save '' --appendonly no`,
     '--workload', `redis-benchmark -p ${port} -n 2000 -c 2 -t set,get -q`,
     '--events', 'sched:sched_switch,syscalls:*',
     '--userspace', 'libc',
     '--output', output,
   ], { timeoutMs: 120_000 });
+  } finally {
+    bystander.kill('SIGKILL');
+  }
   const { dir, metadata } = onlyRun(output);
   assert.equal(result.code, 0, `${result.stderr}\n${metadata.error}`);
   assert.equal(metadata.success, true);
@@ -64,6 +76,8 @@ test('redis under the libc helper: malloc/free of the server in ust/, on the ker
   const merged = messages.filter((m): m is CtfEvent => m.kind === 'event');
   const isUst = (e: CtfEvent) => e.trace.dir === ustDir;
   const ustOfServer = merged.filter((e) => isUst(e) && contextValue(e, 'vpid') === server);
+  const otherVpids = new Set(merged.filter((e) => isUst(e) && contextValue(e, 'vpid') !== server).map((e) => contextValue(e, 'vpid')));
+  assert.deepEqual([...otherVpids], [], 'only the server (it forks no child here) is in the userspace trace, not the bystander');
   const allocations = ustOfServer.filter((e) => e.eventClass.name === 'lttng_ust_libc:malloc').length;
   const frees = ustOfServer.filter((e) => e.eventClass.name === 'lttng_ust_libc:free').length;
   assert.ok(allocations > 1000 && frees > 1000, `malloc ${allocations}, free ${frees} of the server (pid ${server})`);

@@ -3,10 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChannelGeometry, kernelSessionPlan, lttngKernelEvents, newDescendants, statedumpCommand, trackCommand } from '../src/backends/lttng/kernel-plan.js';
+import { kernelChannelGeometry, kernelSessionPlan, lttngKernelEvents, statedumpCommand, trackCommand } from '../src/backends/lttng/kernel-plan.js';
+import { newDescendants } from '../src/backends/lttng/tree-tracker.js';
 import { kernelTracerVerdict, type KernelTracerFacts } from '../src/backends/lttng/probe.js';
 import { parseDiscardedEvents, lttngErrorMessage } from '../src/backends/lttng/lttng-cli.js';
-import { parseUstHelpers, preloadEnvironment, userspacePlan, ustHelperPaths } from '../src/backends/lttng/userspace.js';
+import { parseUstHelpers, preloadEnvironment, userspacePlan, userspaceTrackCommand, ustHelperPaths } from '../src/backends/lttng/userspace.js';
 import { decideBackend } from '../src/backends/select.js';
 import { parseCommandLine } from '../src/cli/args.js';
 import { UserError } from '../src/util/errors.js';
@@ -72,14 +73,17 @@ test('new descendants: only pids not tracked yet, once each', () => {
   assert.deepEqual(newDescendants([5, 6, 6, 7], new Set([5])), [6, 7]);
 });
 
-test('userspace plan: every UST tracepoint of one channel, with vpid/vtid/procname', () => {
-  assert.deepEqual(userspacePlan('u', '/r/.ust-session', 1 << 20), [
+test('userspace plan: every UST tracepoint of one channel, with vpid/vtid/procname, of the followed processes only', () => {
+  assert.deepEqual(userspacePlan('u', '/r/.ust-session', 1 << 20, true), [
     ['create', 'u', '--output=/r/.ust-session'],
     ['enable-channel', '-u', '-s', 'u', 'benchmark_tracer_ust', '--subbuf-size', '1048576', '--num-subbuf', '8'],
     ['enable-event', '-u', '-s', 'u', '-c', 'benchmark_tracer_ust', '-a'],
     ['add-context', '-u', '-s', 'u', '-c', 'benchmark_tracer_ust', '-t', 'vpid', '-t', 'vtid', '-t', 'procname'],
+    ['untrack', '-u', '-s', 'u', '--all', '--vpid'],
     ['start', 'u'],
   ]);
+  assert.ok(!userspacePlan('u', '/r', 1 << 20, false).some((c) => c[0] === 'untrack'), 'system-wide: every process');
+  assert.deepEqual(userspaceTrackCommand('u', [7, 8]), ['track', '-u', '-s', 'u', '--vpid=7,8']);
 });
 
 test('--userspace helpers: default libc, a list, unknown names refused; LD_PRELOAD keeps what was there', () => {

@@ -101,7 +101,7 @@ export async function runSession(
     workDir: runDir,
   });
   metadata.backend = { name: choice.name, reason: choice.reason, details: backend.details };
-  const userspace = request.userspaceHelpers ? new UserspaceSession(request.userspaceHelpers, runDir, request.durationSeconds) : null;
+  const userspace = request.userspaceHelpers ? new UserspaceSession(request.userspaceHelpers, runDir, request.durationSeconds, request.systemWide) : null;
   if (userspace) metadata.userspace = { helpers: request.userspaceHelpers!, preload: userspace.preload, session: userspace.session, error: null };
   let server: GatedProcess | null = null;
   let client: GatedProcess | null = null;
@@ -168,6 +168,8 @@ export async function runSession(
     backend.follow(server.pid);
     backend.start();
     recorded = true;
+    // After the kernel's start: the userspace trace (its statedump first) begins inside the kernel one.
+    userspace?.follow(server.pid);
     backend.statedump(request.systemWide ? null : [server.pid], 'start');
     server.release();
     const counters = () => backend.counters();

@@ -1,15 +1,13 @@
 // The LTTng kernel backend, for machines where lttng-modules loads: a
 // session of its own writing CTF straight to disk, the run's event set as
-// LTTng events and syscalls, and the followed process tree tracked by pid.
-// LTTng's pid tracker does not follow forks, so a poller adds each new
-// descendant of the followed roots as it appears (a child's first
-// milliseconds, before the next poll, are not recorded).
+// LTTng events and syscalls, and the followed process tree tracked by pid
+// (tree-tracker.ts).
 
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readMessages } from '../../ctf/trace-reader.js';
-import { descendantsOf, memAvailableBytes } from '../../util/procfs.js';
+import { memAvailableBytes } from '../../util/procfs.js';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceWriteResult } from '../backend.js';
 import { parseAvailableEvents } from '../event-set.js';
 import { ensureTracefs } from '../ftrace/tracefs.js';
@@ -21,14 +19,13 @@ import {
   kernelChannelGeometry,
   kernelSessionPlan,
   kernelStopPlan,
-  newDescendants,
   startCommand,
   statedumpCommand,
   trackCommand,
 } from './kernel-plan.js';
+import { TRACK_POLL_MS, TreeTracker } from './tree-tracker.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
 
-const TRACK_POLL_MS = 100;
 
 /** True when the set holds every syscall tracepoint this kernel offers. */
 function coversAllSyscalls(options: BackendOptions): boolean {
@@ -62,10 +59,7 @@ export class LttngKernelBackend implements RecordingBackend {
   private sessiondReleased = false;
   private created = false;
   private started = false;
-  private readonly roots: number[] = [];
-  private readonly tracked = new Set<number>();
-  private pollTimer: NodeJS.Timeout | null = null;
-  private polling = false;
+  private readonly tree = new TreeTracker(this.client, (pids) => trackCommand(this.session, pids));
   private discarded: Record<string, number> = {};
 
   constructor(private readonly options: BackendOptions) {
@@ -111,16 +105,17 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   start(): void {
-    if (!this.options.systemWide && this.roots.length === 0) throw new Error('internal: tree scope started before any process was followed');
-    this.track(this.roots);
+    if (!this.options.systemWide) {
+      if (!this.tree.hasRoots) throw new Error('internal: tree scope started before any process was followed');
+      this.tree.start();
+    }
     this.client.runSync(startCommand(this.session));
     this.started = true;
-    if (!this.options.systemWide) this.pollTimer = setInterval(() => void this.trackNewDescendants(), TRACK_POLL_MS);
   }
 
   follow(pid: number): void {
-    this.roots.push(pid);
-    if (this.started) this.track([pid]);
+    // System-wide, every process is tracked already: tracking one would narrow it.
+    if (!this.options.systemWide) this.tree.addRoot(pid, this.started);
   }
 
   /** LTTng's kernel tracer takes its own statedump when the session starts; later ones are regenerated. */
@@ -142,7 +137,7 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   async stop(): Promise<void> {
-    this.stopPolling();
+    this.tree.stop();
     if (!this.created) return this.releaseDaemon();
     try {
       if (this.started) {
@@ -191,40 +186,12 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   cleanup(): void {
-    this.stopPolling();
+    this.tree.stop();
     if (this.created) this.client.destroyNow(this.session);
     this.created = false;
     if (this.sessiond && !this.sessiondReleased) killSessiondNow(this.sessiond);
     this.sessiondReleased = true;
     rmSync(this.home, { recursive: true, force: true });
-  }
-
-  private track(pids: number[]): void {
-    const fresh = newDescendants(pids, this.tracked);
-    if (fresh.length === 0) return;
-    this.client.runSync(trackCommand(this.session, fresh));
-    fresh.forEach((pid) => this.tracked.add(pid));
-  }
-
-  private async trackNewDescendants(): Promise<void> {
-    if (this.polling || !this.started) return;
-    this.polling = true;
-    try {
-      const fresh = newDescendants(this.roots.flatMap(descendantsOf), this.tracked);
-      if (fresh.length > 0) {
-        await this.client.run(trackCommand(this.session, fresh));
-        fresh.forEach((pid) => this.tracked.add(pid));
-      }
-    } catch {
-      // The session is being stopped; the next poll (if any) tries again.
-    } finally {
-      this.polling = false;
-    }
-  }
-
-  private stopPolling(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = null;
   }
 
   private async releaseDaemon(): Promise<void> {

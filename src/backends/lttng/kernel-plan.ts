@@ -79,7 +79,3 @@ export function kernelStopPlan(session: string): LttngCommand[] {
   return [['stop', session], ['list', session]];
 }
 
-/** The processes that appeared under the followed roots since the last look, in the order found. */
-export function newDescendants(tree: number[], tracked: ReadonlySet<number>): number[] {
-  return [...new Set(tree)].filter((pid) => !tracked.has(pid));
-}

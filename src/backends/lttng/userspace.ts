@@ -11,6 +11,7 @@ import { UserError } from '../../util/errors.js';
 import { findExecutable } from '../../util/executables.js';
 import { LttngClient, parseDiscardedEvents, type LttngCommand } from './lttng-cli.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
+import { TreeTracker } from './tree-tracker.js';
 
 /** The LD_PRELOAD helpers of LTTng-UST, by the name --userspace takes. */
 export const UST_HELPERS = {
@@ -66,16 +67,25 @@ export function ustSubbufferBytes(durationSeconds: number | null): number {
   return durationSeconds !== null && durationSeconds <= 10 ? 1 << 20 : 4 << 20;
 }
 
-/** The lttng commands that set up and start the userspace session. */
-export function userspacePlan(session: string, outputDir: string, subbufferBytes: number): LttngCommand[] {
+/**
+ * The lttng commands that set up and start the userspace session. With
+ * `processTree`, no process is tracked until followed (else every UST app on
+ * the machine would be recorded).
+ */
+export function userspacePlan(session: string, outputDir: string, subbufferBytes: number, processTree: boolean): LttngCommand[] {
   return [
     ['create', session, `--output=${outputDir}`],
     ['enable-channel', '-u', '-s', session, UST_CHANNEL, '--subbuf-size', String(subbufferBytes), '--num-subbuf', '8'],
     // -a: the helpers' tracepoints and any the application defines itself.
     ['enable-event', '-u', '-s', session, '-c', UST_CHANNEL, '-a'],
     ['add-context', '-u', '-s', session, '-c', UST_CHANNEL, ...CONTEXTS.flatMap((c) => ['-t', c])],
+    ...(processTree ? [['untrack', '-u', '-s', session, '--all', '--vpid']] : []),
     ['start', session],
   ];
+}
+
+export function userspaceTrackCommand(session: string, pids: number[]): LttngCommand {
+  return ['track', '-u', '-s', session, `--vpid=${pids.join(',')}`];
 }
 
 export interface UserspaceSummary {
@@ -104,17 +114,20 @@ export class UserspaceSession {
   private started = false;
   private discarded: Record<string, number> = {};
   private readonly outputDir: string;
+  private readonly tree: TreeTracker;
 
   constructor(
     private readonly helpers: UstHelper[],
     private readonly runDir: string,
     private readonly durationSeconds: number | null,
+    private readonly systemWide: boolean,
   ) {
     this.preload = ustHelperPaths(helpers);
     this.session = `benchmark-tracer-ust-${process.pid}-${Date.now().toString(36)}`;
     this.home = mkdtempSync(join(tmpdir(), 'bt-lttng-home-'));
     this.client = new LttngClient(this.home);
     this.outputDir = join(runDir, '.ust-session');
+    this.tree = new TreeTracker(this.client, (pids) => userspaceTrackCommand(this.session, pids));
   }
 
   serverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -124,12 +137,20 @@ export class UserspaceSession {
   async start(): Promise<void> {
     this.sessiond = await acquireSessiond(false);
     this.created = true;
-    await this.client.runPlan(userspacePlan(this.session, this.outputDir, ustSubbufferBytes(this.durationSeconds)));
+    await this.client.runPlan(userspacePlan(this.session, this.outputDir, ustSubbufferBytes(this.durationSeconds), !this.systemWide));
     this.started = true;
+  }
+
+  /** Records this process (the server, held at its gate) and, as they appear, its descendants. */
+  follow(pid: number): void {
+    if (this.systemWide) return;
+    this.tree.addRoot(pid, false);
+    this.tree.start();
   }
 
   /** Stops recording (lttng waits until the buffers are on disk), counts losses, destroys the session. */
   async stop(): Promise<void> {
+    this.tree.stop();
     if (!this.created) return this.releaseDaemon();
     try {
       if (this.started) {
@@ -168,8 +189,9 @@ export class UserspaceSession {
       for (const event of readEvents([ustDir])) {
         total++;
         counts[event.eventClass.name] = (counts[event.eventClass.name] ?? 0) + 1;
-        first ??= event.timestampNs;
-        last = event.timestampNs;
+        // CLOCK_MONOTONIC, as the kernel trace's first/last in metadata.json.
+        first ??= event.timestampNs - offset;
+        last = event.timestampNs - offset;
       }
     }
     return {
@@ -189,6 +211,7 @@ export class UserspaceSession {
 
   /** Synchronous and idempotent, for the emergency list and the end of the run. */
   cleanup(): void {
+    this.tree.stop();
     if (this.created) {
       this.client.destroyNow(this.session);
       this.created = false;
