@@ -94,12 +94,12 @@ async function wrapped(wrap: string[]): Promise<number> {
   }
 }
 
-async function traced(): Promise<{ rate: number; lost: number; events: number }> {
+async function traced(extraArgs: string[] = []): Promise<{ rate: number; lost: number; events: number }> {
   const port = await freePort();
   const output = mkdtempSync(join(tmpdir(), 'bt-bench-'));
   try {
     const result = await run(process.execPath, [
-      CLI, '--quiet', '--output', output, '--events', values.events!,
+      CLI, '--quiet', '--output', output, '--events', values.events!, ...extraArgs,
       '--custom', `exec ${serverCommand(port)}`,
       '--workload', benchmarkCommand(port),
       '--ready-cmd', `${readyCommand(port)} | grep -q PONG`,
@@ -125,7 +125,12 @@ async function main(): Promise<void> {
     others.push({ name: 'perf trace', wrap: ['perf', 'trace', '-o', '/dev/null', '--'] });
   }
 
-  const ratios = new Map<string, number[]>([['benchmark-tracer', []], ...others.map((o) => [o.name, []] as [string, number[]])]);
+  const WITHOUT_USER_ARGS = 'benchmark-tracer --no-user-args';
+  const ratios = new Map<string, number[]>([
+    ['benchmark-tracer', []],
+    [WITHOUT_USER_ARGS, []],
+    ...others.map((o) => [o.name, []] as [string, number[]]),
+  ]);
   let lost = 0;
   let events = 0;
   console.log(`redis-benchmark SET+GET, 50 clients, ${requests} requests per test, ${pairs} pairs, events: ${values.events}`);
@@ -135,7 +140,12 @@ async function main(): Promise<void> {
     lost += ours.lost;
     events += ours.events;
     ratios.get('benchmark-tracer')!.push(ours.rate / base);
-    let line = `pair ${i + 1}: untraced ${base.toFixed(0)} req/s, benchmark-tracer ${ours.rate.toFixed(0)} req/s (${ours.events} events, ${ours.lost} lost)`;
+    // Without bpftrace copying paths and socket addresses: what that copy costs.
+    const pointersOnly = await traced(['--no-user-args']);
+    ratios.get(WITHOUT_USER_ARGS)!.push(pointersOnly.rate / base);
+    let line =
+      `pair ${i + 1}: untraced ${base.toFixed(0)} req/s, benchmark-tracer ${ours.rate.toFixed(0)} req/s (${ours.events} events, ${ours.lost} lost), ` +
+      `--no-user-args ${pointersOnly.rate.toFixed(0)} req/s`;
     for (const other of others) {
       const rate = await wrapped(other.wrap);
       ratios.get(other.name)!.push(rate / base);
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
     console.log(line);
   }
   console.log('\nmedian throughput ratio, traced / untraced:');
-  for (const [name, values] of ratios) console.log(`  ${name.padEnd(17)} ${median(values).toFixed(3)}`);
+  for (const [name, values] of ratios) console.log(`  ${name.padEnd(32)} ${median(values).toFixed(3)}`);
   console.log(`events lost by benchmark-tracer, all runs: ${lost} of ${events}`);
 }
 

@@ -194,6 +194,20 @@ test('a stale instance of a killed run is removed by the next run; a live run\'s
   }
 });
 
+test('--no-user-args: no bpftrace, paths stay the pointers the tracepoints record, and metadata.json says so', async () => {
+  isRoot();
+  const output = tempOutputDir();
+  const result = await runCli(['--custom', 'cat /etc/hostname', '--events', 'syscalls:sys_enter_openat', '--no-user-args', '--output', output]);
+  assert.equal(result.code, 0, result.stderr);
+  const { dir, metadata } = onlyRun(output);
+  const status = metadata.backend!.details.user_arguments as { recorded: boolean; reason: string };
+  assert.equal(status.recorded, false);
+  assert.match(status.reason, /--no-user-args/);
+  const opens = (await babeltraceEvents(join(dir, 'kernel'), (e) => e.name === 'syscall_entry_openat')).events;
+  assert.ok(opens.length > 0 && opens.every((e) => /filename = 0x[0-9A-F]+,/.test(e.payload)), opens[0]?.payload);
+  rmSync(output, { recursive: true, force: true });
+});
+
 test('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
   isRoot();
   requireTool('bpftrace', 'bpftrace');

@@ -35,6 +35,7 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
   const backend = new LttngKernelBackend({
     events: [{ system: 'sched', name: 'sched_switch' }, { system: 'syscalls', name: 'sys_enter_read' }],
     systemWide: false,
+    userArguments: true,
     durationSeconds: 5,
     workDir,
   });

@@ -11,6 +11,8 @@ export interface BackendOptions {
   events: Tracepoint[];
   /** Record every process but the tracer's own, instead of the followed tree. */
   systemWide: boolean;
+  /** Copy what syscall pointer arguments point to (paths, socket addresses), where the backend does not already. */
+  userArguments: boolean;
   /** Expected length of the run in seconds, when known: sizes the buffers. */
   durationSeconds: number | null;
   /** Where the backend may keep what it records until writeTrace. */

@@ -19,6 +19,8 @@ export interface RecordOptions {
   output: string;
   events: string;
   systemWide: boolean;
+  /** --no-user-args: leave path and address arguments as the pointers the tracepoints record. */
+  userArguments: boolean;
   backend: BackendChoice;
   /** --userspace [LIST]: the LTTng-UST helpers to preload, or null. */
   userspace: UstHelper[] | null;
@@ -62,6 +64,8 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
   --events SET         default | original | all | a comma-separated list of
                        tracepoints (sched:sched_switch, syscalls:*, syscall_entry_read)
   --system-wide        record every process but the tracer's own
+  --no-user-args       do not copy paths and socket addresses into the trace with
+                       bpftrace (they stay pointers; a little less overhead)
   --backend B          auto | ftrace | lttng (default auto)
   --userspace [LIST]   also record an LTTng userspace trace of the server (ust/, merged
                        into trace_output.txt): LD_PRELOAD helpers among libc, pthread,
@@ -131,6 +135,7 @@ export function parseCommandLine(argv: string[]): Command {
         'project-root': { type: 'string' },
         events: { type: 'string' },
         'system-wide': { type: 'boolean' },
+        'no-user-args': { type: 'boolean' },
         backend: { type: 'string' },
         userspace: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
@@ -186,6 +191,7 @@ export function parseCommandLine(argv: string[]): Command {
       output: values.output ?? values['project-root'] ?? 'traces',
       events: values.events ?? 'default',
       systemWide: values['system-wide'] ?? false,
+      userArguments: !(values['no-user-args'] ?? false),
       backend,
       userspace: values.userspace === undefined ? null : parseUstHelpers(values.userspace),
       quiet: values.quiet ?? false,

@@ -51,6 +51,7 @@ async function record(options: RecordOptions): Promise<number> {
     outputRoot: resolve(options.output),
     eventSpec: options.events,
     systemWide: options.systemWide,
+    userArguments: options.userArguments,
     backend: options.backend,
     echoBenchmark: !profile,
     userspaceHelpers: options.userspace,

@@ -29,6 +29,8 @@ export interface RecordingRequest {
   outputRoot: string;
   eventSpec: string;
   systemWide: boolean;
+  /** Copy what syscall pointer arguments point to (paths, socket addresses) into the trace. */
+  userArguments: boolean;
   backend: BackendChoice;
   /** Echo the benchmark's output to our stdout. */
   echoBenchmark: boolean;
@@ -97,6 +99,7 @@ export async function runSession(
   const backend: RecordingBackend = createBackend(choice.name, {
     events,
     systemWide: request.systemWide,
+    userArguments: request.userArguments,
     durationSeconds: request.durationSeconds,
     workDir: runDir,
   });

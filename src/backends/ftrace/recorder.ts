@@ -112,7 +112,9 @@ export class FtraceBackend implements RecordingBackend {
 
     mkdirSync(this.captureDir, { recursive: true });
     // Before the traced command exists: bpftrace follows the tracer's children from here on.
-    const syscalls = [...new Set(this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_(?:enter|exit)_(.+)$/.exec(e.name)?.[1] ?? []) : [])))];
+    const syscalls = this.options.userArguments
+      ? [...new Set(this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_(?:enter|exit)_(.+)$/.exec(e.name)?.[1] ?? []) : [])))]
+      : null;
     this.userArguments = await UserArgumentRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { followFrom: process.pid });
     this.details.user_arguments = this.userArguments.status;
     this.drains = cpus.map((cpu) => ({

@@ -32,13 +32,18 @@ export class UserArgumentRecorder {
   ) {}
 
   /**
-   * Starts bpftrace for those of `syscalls` (names without sys_enter_) that
+   * Starts bpftrace for those of `syscalls` (names without sys_enter_; null: turned off) that
    * have a path or socket address argument, and returns once its probes are attached. Never
    * throws for bpftrace's own failures: they become the status's reason.
    */
-  static async start(captureDir: string, syscalls: string[], scope: { followFrom: number } | { exclude: number }): Promise<UserArgumentRecorder> {
-    const wanted = syscalls.filter((s) => PATH_ARGUMENTS.has(s) || ADDRESS_ARGUMENTS.has(s));
+  static async start(
+    captureDir: string,
+    syscalls: string[] | null,
+    scope: { followFrom: number } | { exclude: number },
+  ): Promise<UserArgumentRecorder> {
+    const wanted = (syscalls ?? []).filter((s) => PATH_ARGUMENTS.has(s) || ADDRESS_ARGUMENTS.has(s));
     const status = (recorded: boolean, reason: string) => ({ recorded, reason, syscalls: wanted });
+    if (syscalls === null) return new UserArgumentRecorder(captureDir, status(false, 'turned off with --no-user-args: paths and socket addresses stay pointers'));
     if (wanted.length === 0) return new UserArgumentRecorder(captureDir, status(false, 'no syscall with a path or socket address argument is recorded'));
     const bpftrace = findExecutable('bpftrace');
     if (!bpftrace) {
