@@ -143,10 +143,16 @@ export class FtraceBackend implements RecordingBackend {
     if (this.options.systemWide) return;
     this.followed.push(pid);
     // The filter is by thread: threads the process already has (a preloaded
-    // library's, say) are added with it; event-fork adds those created later.
-    // Appending keeps the pids followed so far.
-    const tids = [...new Set([pid, ...tasksOf(pid).map((t) => t.tid)])];
-    this.requireInstance().append('set_event_pid', `${tids.join(' ')}\n`);
+    // library's, say) are added with it; event-fork adds those created once
+    // their creator is in. A thread created while we write is caught by the
+    // next look. Appending keeps the pids followed so far.
+    const added = new Set<number>();
+    for (;;) {
+      const fresh = [pid, ...tasksOf(pid).map((t) => t.tid)].filter((tid) => !added.has(tid));
+      if (fresh.length === 0) break;
+      fresh.forEach((tid) => added.add(tid));
+      this.requireInstance().append('set_event_pid', `${fresh.join(' ')}\n`);
+    }
   }
 
   start(): void {
