@@ -5,8 +5,7 @@
 
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { readMessages } from '../../ctf/trace-reader.js';
+import { join } from 'node:path';
 import { memAvailableBytes } from '../../util/procfs.js';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceWriteResult } from '../backend.js';
 import { parseAvailableEvents } from '../event-set.js';
@@ -23,6 +22,7 @@ import {
   statedumpCommand,
   trackCommand,
 } from './kernel-plan.js';
+import { summarizeTrace } from './trace-summary.js';
 import { TRACK_POLL_MS, TreeTracker } from './tree-tracker.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
 
@@ -157,30 +157,14 @@ export class LttngKernelBackend implements RecordingBackend {
   async writeTrace(kernelDir: string): Promise<TraceWriteResult> {
     renameSync(join(this.outputDir, 'kernel'), kernelDir);
     rmSync(this.outputDir, { recursive: true, force: true });
-    const eventCounts: Record<string, number> = {};
-    const lostPerCpu: Record<string, number> = {};
-    let eventsTotal = 0;
-    let first: bigint | null = null;
-    let last: bigint | null = null;
-    for (const message of readMessages([kernelDir])) {
-      if (message.kind === 'event') {
-        eventsTotal++;
-        eventCounts[message.eventClass.name] = (eventCounts[message.eventClass.name] ?? 0) + 1;
-        first ??= message.timestampNs;
-        last = message.timestampNs;
-      } else if (message.kind === 'discarded' && message.what === 'event') {
-        // LTTng names each stream file CHANNEL_CPU.
-        const cpu = /_(\d+)$/.exec(basename(message.streamFile))?.[1] ?? basename(message.streamFile);
-        lostPerCpu[cpu] = (lostPerCpu[cpu] ?? 0) + message.count;
-      }
-    }
+    const { eventsTotal, eventCounts, lostPerCpu, firstTimestampNs, lastTimestampNs } = summarizeTrace([kernelDir]);
     return {
       eventsTotal,
       eventCounts,
       lostPerCpu,
       bytesWritten: directoryBytes(kernelDir),
-      firstTimestampNs: first?.toString() ?? null,
-      lastTimestampNs: last?.toString() ?? null,
+      firstTimestampNs,
+      lastTimestampNs,
       skippedRecords: 0,
     };
   }

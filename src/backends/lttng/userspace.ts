@@ -6,11 +6,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { cyclesToNs, findTraceDirs, openTrace, readEvents } from '../../ctf/trace-reader.js';
+import { findTraceDirs } from '../../ctf/trace-reader.js';
 import { UserError } from '../../util/errors.js';
 import { findExecutable } from '../../util/executables.js';
 import { LttngClient, parseDiscardedEvents, type LttngCommand } from './lttng-cli.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
+import { summarizeTrace } from './trace-summary.js';
 import { TreeTracker } from './tree-tracker.js';
 
 /** The LD_PRELOAD helpers of LTTng-UST, by the name --userspace takes. */
@@ -179,33 +180,19 @@ export class UserspaceSession {
       }
     }
     rmSync(this.outputDir, { recursive: true, force: true });
-    const counts: Record<string, number> = {};
-    let total = 0;
-    let first: bigint | null = null;
-    let last: bigint | null = null;
-    let offset: bigint | null = null;
-    if (traces.length > 0) {
-      offset = cyclesToNs(openTrace(findTraceDirs(ustDir)[0]!).clock, 0n);
-      for (const event of readEvents([ustDir])) {
-        total++;
-        counts[event.eventClass.name] = (counts[event.eventClass.name] ?? 0) + 1;
-        // CLOCK_MONOTONIC, as the kernel trace's first/last in metadata.json.
-        first ??= event.timestampNs - offset;
-        last = event.timestampNs - offset;
-      }
-    }
+    const summary = traces.length > 0 ? summarizeTrace([ustDir]) : null;
     return {
       helpers: this.helpers,
       preload: this.preload,
       session: this.session,
       sessiond: this.sessiond && { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun },
       ust_dir: traces.length > 0 ? 'ust' : null,
-      events_total: total,
-      event_counts: counts,
+      events_total: summary?.eventsTotal ?? 0,
+      event_counts: summary?.eventCounts ?? {},
       discarded_events: this.discarded,
-      first_timestamp_ns: first?.toString() ?? null,
-      last_timestamp_ns: last?.toString() ?? null,
-      realtime_offset_ns: offset?.toString() ?? null,
+      first_timestamp_ns: summary?.firstTimestampNs ?? null,
+      last_timestamp_ns: summary?.lastTimestampNs ?? null,
+      realtime_offset_ns: summary?.clockOffsetNs?.toString() ?? null,
     };
   }
 
