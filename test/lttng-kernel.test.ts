@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { LttngKernelBackend } from '../src/backends/lttng/kernel-backend.js';
 import { lttngKernelTracer } from '../src/backends/lttng/probe.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
-import { isAlive } from '../src/util/procfs.js';
+import { descendantsOf, isAlive, readStat } from '../src/util/procfs.js';
 import { runCommand } from '../src/util/run-command.js';
 import { onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
 
@@ -38,6 +38,7 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
     userArguments: true,
     durationSeconds: 5,
     workDir,
+    perCpuBufferBytes: null,
   });
   try {
     await assert.rejects(backend.prepare(), /^Error: lttng enable-channel -k -s benchmark-tracer-\d+-\w+ benchmark_tracer_kernel .*: .*Kernel tracer not available/);
@@ -56,6 +57,8 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
     rmSync(workDir, { recursive: true, force: true });
   }
   assert.deepEqual([...lttngHomes()].filter((h) => !homesBefore.has(h)), [], 'the private LTTNG_HOME is removed');
+  const leftovers = descendantsOf(process.pid).filter((pid) => isAlive(pid) && /^(unshare|sleep)$/.test(readStat(pid)?.name ?? ''));
+  assert.deepEqual(leftovers, [], 'the holder of the run\'s UTS namespace is stopped');
 });
 
 test('--backend lttng fails in one line with the reason; auto records with tracefs and says why; doctor says the same', async () => {

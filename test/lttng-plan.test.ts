@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChannelGeometry, kernelSessionPlan, lttngKernelEvents, statedumpCommand, trackCommand } from '../src/backends/lttng/kernel-plan.js';
+import { kernelChannelGeometry, kernelSessionPlan, lttngKernelEvents, scopeFilter, statedumpCommand } from '../src/backends/lttng/kernel-plan.js';
 import { newDescendants } from '../src/backends/lttng/tree-tracker.js';
 import { kernelTracerVerdict, type KernelTracerFacts } from '../src/backends/lttng/probe.js';
 import { parseDiscardedEvents, lttngErrorMessage } from '../src/backends/lttng/lttng-cli.js';
@@ -23,37 +23,41 @@ test('kernel events: syscall entry and exit become one LTTng syscall; tracepoint
   assert.throws(() => lttngKernelEvents([tp('syscalls:odd')]), /not a syscall tracepoint/);
 });
 
-test('kernel session plan: own session and output, sized channel, events, contexts, nobody tracked until followed', () => {
+test('kernel session plan: own session and output, sized channel, the tree by its namespace, switches and wakeups of both sides, state dumps', () => {
   const plan = kernelSessionPlan({
     session: 'bt-1',
     outputDir: '/runs/x/.lttng-kernel',
-    events: ['syscalls:sys_enter_read', 'syscalls:sys_exit_write', 'sched:sched_switch', 'sched:sched_wakeup'].map(tp),
+    events: ['syscalls:sys_enter_read', 'syscalls:sys_exit_write', 'sched:sched_switch', 'sched:sched_wakeup', 'sched:sched_process_fork'].map(tp),
     allSyscalls: false,
     perCpuBufferBytes: 96 * 1024 * 1024,
-    processTree: true,
+    exactBufferSize: false,
+    scopeFilter: scopeFilter(4026532201),
   });
+  const inChannel = ['-k', '-s', 'bt-1', '-c', 'benchmark_tracer_kernel'];
+  const filter = ['--filter', '$ctx.uts_ns == 4026532201'];
   assert.deepEqual(plan, [
     ['create', 'bt-1', '--output=/runs/x/.lttng-kernel'],
     ['enable-channel', '-k', '-s', 'bt-1', 'benchmark_tracer_kernel', '--subbuf-size', String(8 * 1024 * 1024), '--num-subbuf', '8'],
-    ['enable-event', '-k', '-s', 'bt-1', '-c', 'benchmark_tracer_kernel', '--syscall', 'read,write'],
-    ['enable-event', '-k', '-s', 'bt-1', '-c', 'benchmark_tracer_kernel', '--tracepoint', 'sched_switch,sched_wakeup'],
-    ['add-context', '-k', '-s', 'bt-1', '-c', 'benchmark_tracer_kernel', '-t', 'pid', '-t', 'tid', '-t', 'ppid', '-t', 'procname', '-t', 'prio'],
-    ['untrack', '-k', '-s', 'bt-1', '--all', '--pid'],
+    ['enable-event', ...inChannel, '--syscall', 'read,write', ...filter],
+    ['enable-event', ...inChannel, '--tracepoint', 'sched_process_fork', ...filter],
+    ['enable-event', ...inChannel, '--tracepoint', 'sched_switch,sched_wakeup'],
+    ['enable-event', ...inChannel, '--tracepoint', 'lttng_statedump_*'],
+    ['add-context', ...inChannel, '-t', 'pid', '-t', 'tid', '-t', 'ppid', '-t', 'procname'],
   ]);
-  assert.deepEqual(trackCommand('bt-1', [12, 13]), ['track', '-k', '-s', 'bt-1', '--pid=12,13']);
 });
 
-test('kernel session plan: every syscall is one --syscall -a; system-wide tracks everyone', () => {
+test('kernel session plan: every syscall is one --syscall -a; system-wide filters nothing', () => {
   const plan = kernelSessionPlan({
     session: 's',
     outputDir: '/o',
-    events: [tp('syscalls:sys_enter_read')],
+    events: [tp('syscalls:sys_enter_read'), tp('sched:sched_switch')],
     allSyscalls: true,
     perCpuBufferBytes: 1 << 30,
-    processTree: false,
+    exactBufferSize: false,
+    scopeFilter: null,
   });
   assert.ok(plan.some((c) => c.join(' ') === 'enable-event -k -s s -c benchmark_tracer_kernel --syscall -a'));
-  assert.ok(!plan.some((c) => c[0] === 'untrack' || c.includes('--tracepoint')));
+  assert.ok(!plan.some((c) => c.includes('--filter') || c[0] === 'untrack' || c[0] === 'track'));
 });
 
 test('the ready and end state dumps are lttng regenerate statedump of our own session', () => {
@@ -67,6 +71,13 @@ test('kernel channel: power-of-two sub-buffers within bounds', () => {
     assert.ok(subbufferBytes >= 256 * 1024 && subbufferBytes <= 64 * 1024 * 1024);
     assert.ok(subbufferBytes * subbufferCount <= Math.max(perCpu, 2 * 1024 * 1024));
   }
+});
+
+test('kernel channel: --buffer-size is honoured down to two pages a CPU', () => {
+  assert.deepEqual(kernelChannelGeometry(64 * 1024, true), { subbufferBytes: 8192, subbufferCount: 8 });
+  assert.deepEqual(kernelChannelGeometry(8192, true), { subbufferBytes: 4096, subbufferCount: 2 });
+  assert.deepEqual(kernelChannelGeometry(64 * 1024, false), { subbufferBytes: 256 * 1024, subbufferCount: 8 });
+  assert.deepEqual(kernelChannelGeometry(64 * 1024 * 1024, true), kernelChannelGeometry(64 * 1024 * 1024, false));
 });
 
 test('new descendants: only pids not tracked yet, once each', () => {

@@ -17,6 +17,8 @@ export interface BackendOptions {
   durationSeconds: number | null;
   /** Where the backend may keep what it records until writeTrace. */
   workDir: string;
+  /** --buffer-size: the per-CPU buffer wanted, instead of one sized from the duration and free memory. */
+  perCpuBufferBytes: number | null;
 }
 
 export interface LiveCounters {
@@ -54,6 +56,11 @@ export interface RecordingBackend {
   readonly details: Record<string, unknown>;
   prepare(): Promise<void>;
   start(): void;
+  /**
+   * The argv that a traced command is started under (before its own), so that
+   * it is in scope from its first instruction; empty when follow() suffices.
+   */
+  launchPrefix(): string[];
   /** Adds a process and, from then on, every child it forks to the traced set. */
   follow(pid: number): void;
   /**

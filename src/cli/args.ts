@@ -22,6 +22,8 @@ export interface RecordOptions {
   /** --no-user-args: leave path and address arguments as the pointers the tracepoints record. */
   userArguments: boolean;
   backend: BackendChoice;
+  /** --buffer-size: per-CPU buffer bytes, or null to size it from the duration and free memory. */
+  bufferBytes: number | null;
   /** --userspace [LIST]: the LTTng-UST helpers to preload, or null. */
   userspace: UstHelper[] | null;
   quiet: boolean;
@@ -67,6 +69,8 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
   --no-user-args       do not copy paths and socket addresses into the trace with
                        bpftrace (they stay pointers; a little less overhead)
   --backend B          auto | ftrace | lttng (default auto)
+  --buffer-size SIZE   per-CPU trace buffer, e.g. 512K, 64M (default: from --duration
+                       and free memory); what does not fit is counted as lost
   --userspace [LIST]   also record an LTTng userspace trace of the server (ust/, merged
                        into trace_output.txt): LD_PRELOAD helpers among libc, pthread,
                        fd, dl (default libc); the server's own LTTng tracepoints too
@@ -98,6 +102,17 @@ function parseSeconds(flag: string, value: string | undefined): number | null {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UserError(`${flag} must be a positive number of seconds, not "${value}"`);
   return seconds;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** 4096, 512K, 64M, 1G (binary units, an optional trailing B or iB). */
+export function parseSize(flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const match = /^(\d+)\s*([KMG]?)(?:i?B)?$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : NaN;
+  if (!(bytes >= 4096) || !Number.isSafeInteger(bytes)) throw new UserError(`${flag} must be a size of at least 4K, like 512K or 64M, not "${value}"`);
+  return bytes;
 }
 
 /**
@@ -137,6 +152,7 @@ export function parseCommandLine(argv: string[]): Command {
         'system-wide': { type: 'boolean' },
         'no-user-args': { type: 'boolean' },
         backend: { type: 'string' },
+        'buffer-size': { type: 'string' },
         userspace: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         json: { type: 'boolean' },
@@ -193,6 +209,7 @@ export function parseCommandLine(argv: string[]): Command {
       systemWide: values['system-wide'] ?? false,
       userArguments: !(values['no-user-args'] ?? false),
       backend,
+      bufferBytes: parseSize('--buffer-size', values['buffer-size']),
       userspace: values.userspace === undefined ? null : parseUstHelpers(values.userspace),
       quiet: values.quiet ?? false,
     },

@@ -53,6 +53,7 @@ async function record(options: RecordOptions): Promise<number> {
     systemWide: options.systemWide,
     userArguments: options.userArguments,
     backend: options.backend,
+    perCpuBufferBytes: options.bufferBytes,
     echoBenchmark: !profile,
     userspaceHelpers: options.userspace,
   };

@@ -32,6 +32,8 @@ export interface RecordingRequest {
   /** Copy what syscall pointer arguments point to (paths, socket addresses) into the trace. */
   userArguments: boolean;
   backend: BackendChoice;
+  /** Per-CPU buffer bytes, or null for the backend's own sizing. */
+  perCpuBufferBytes: number | null;
   /** Echo the benchmark's output to our stdout. */
   echoBenchmark: boolean;
   /** --userspace: LTTng-UST helpers preloaded into the server, or null for no userspace trace. */
@@ -102,6 +104,7 @@ export async function runSession(
     userArguments: request.userArguments,
     durationSeconds: request.durationSeconds,
     workDir: runDir,
+    perCpuBufferBytes: request.perCpuBufferBytes,
   });
   metadata.backend = { name: choice.name, reason: choice.reason, details: backend.details };
   const userspace = request.userspaceHelpers ? new UserspaceSession(request.userspaceHelpers, runDir, request.durationSeconds, request.systemWide) : null;
@@ -130,7 +133,11 @@ export async function runSession(
     until: number | null,
   ): Promise<{ record: CommandRecord; status: ExitStatus; stdout: string }> => {
     const began = performance.now();
-    client = await GatedProcess.spawn(step.command, { output: 'capture', echo: role === 'benchmark' && request.echoBenchmark });
+    client = await GatedProcess.spawn(step.command, {
+      output: 'capture',
+      echo: role === 'benchmark' && request.echoBenchmark,
+      prefix: request.traceClients ? backend.launchPrefix() : [],
+    });
     if (request.traceClients) backend.follow(client.pid);
     client.release();
     const ended = await Promise.race([
@@ -166,7 +173,11 @@ export async function runSession(
     // Before the server exists: LTTng-UST registers with the daemon as the server starts.
     await userspace?.start();
     const serverEnv = instance.server.env ?? process.env;
-    server = await GatedProcess.spawn(instance.server.command, { ...instance.server, env: userspace?.serverEnvironment(serverEnv) ?? serverEnv });
+    server = await GatedProcess.spawn(instance.server.command, {
+      ...instance.server,
+      env: userspace?.serverEnvironment(serverEnv) ?? serverEnv,
+      prefix: backend.launchPrefix(),
+    });
     metadata.scope.root_pids = [server.pid];
     backend.follow(server.pid);
     backend.start();

@@ -36,12 +36,20 @@ export class GatedProcess {
    */
   static spawn(
     command: string,
-    options: { cwd?: string; env?: NodeJS.ProcessEnv; output?: 'inherit' | 'ignore' | 'capture'; echo?: boolean } = {},
+    options: {
+      cwd?: string;
+      env?: NodeJS.ProcessEnv;
+      output?: 'inherit' | 'ignore' | 'capture';
+      echo?: boolean;
+      /** Programs that exec the gate in turn (the backend's launchPrefix); the pid stays the gate's. */
+      prefix?: string[];
+    } = {},
   ): Promise<GatedProcess> {
     const output = options.output ?? 'inherit';
     const out = output === 'capture' ? 'pipe' : output;
     const stdio: StdioOptions = ['ignore', out, out, 'pipe'];
-    const child = spawn('/bin/sh', ['-c', GATE_SCRIPT, command], {
+    const [file, ...args] = [...(options.prefix ?? []), '/bin/sh', '-c', GATE_SCRIPT, command];
+    const child = spawn(file!, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio,

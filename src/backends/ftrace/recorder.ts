@@ -85,7 +85,7 @@ export class FtraceBackend implements RecordingBackend {
     instance.write('options/event-fork', this.options.systemWide ? '0' : '1');
 
     const cpus = instance.cpus();
-    const bufferBytes = perCpuBufferBytes(this.options.durationSeconds, cpus.length, memAvailableBytes());
+    const bufferBytes = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus.length, memAvailableBytes());
     instance.write('buffer_size_kb', String(Math.floor(bufferBytes / 1024)));
     try {
       this.pageSize = Number(instance.read('buffer_subbuf_size_kb').trim()) * 1024;
@@ -137,6 +137,11 @@ export class FtraceBackend implements RecordingBackend {
       scope_filter: this.options.systemWide ? 'set_event_notrace_pid (tracer excluded)' : 'set_event_pid + event-fork',
       statedumps: this.statedumpCosts,
     });
+  }
+
+  /** set_event_pid with event-fork follows from follow() on: no wrapper needed. */
+  launchPrefix(): string[] {
+    return [];
   }
 
   follow(pid: number): void {

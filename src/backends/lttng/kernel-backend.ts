@@ -1,7 +1,7 @@
 // The LTTng kernel backend, for machines where lttng-modules loads: a
 // session of its own writing CTF straight to disk, the run's event set as
-// LTTng events and syscalls, and the followed process tree tracked by pid
-// (tree-tracker.ts).
+// LTTng events and syscalls, and the followed process tree kept by a filter
+// on the run's own UTS namespace (uts-scope.ts).
 
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -18,12 +18,13 @@ import {
   kernelChannelGeometry,
   kernelSessionPlan,
   kernelStopPlan,
+  BOTH_SIDES_EVENTS,
+  scopeFilter,
   startCommand,
   statedumpCommand,
-  trackCommand,
 } from './kernel-plan.js';
 import { summarizeTrace } from './trace-summary.js';
-import { TRACK_POLL_MS, TreeTracker } from './tree-tracker.js';
+import { UtsScope } from './uts-scope.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
 
 
@@ -59,7 +60,7 @@ export class LttngKernelBackend implements RecordingBackend {
   private sessiondReleased = false;
   private created = false;
   private started = false;
-  private readonly tree = new TreeTracker(this.client, (pids) => trackCommand(this.session, pids));
+  private scope: UtsScope | null = null;
   private discarded: Record<string, number> = {};
 
   constructor(private readonly options: BackendOptions) {
@@ -70,14 +71,22 @@ export class LttngKernelBackend implements RecordingBackend {
   async prepare(): Promise<void> {
     this.sessiond = await acquireSessiond(true);
     this.details.sessiond = { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun };
-    const perCpu = perCpuBufferBytes(this.options.durationSeconds, cpus().length, memAvailableBytes());
-    const geometry = kernelChannelGeometry(perCpu);
+    const exactBufferSize = this.options.perCpuBufferBytes !== null;
+    const perCpu = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus().length, memAvailableBytes());
+    const geometry = kernelChannelGeometry(perCpu, exactBufferSize);
+    if (!this.options.systemWide) this.scope = await UtsScope.create();
     Object.assign(this.details, {
       channel: KERNEL_CHANNEL,
       subbuffer_bytes: geometry.subbufferBytes,
       subbuffer_count: geometry.subbufferCount,
       contexts: KERNEL_CONTEXTS,
-      pid_tracking: this.options.systemWide ? 'all processes' : `followed roots, new descendants added every ${TRACK_POLL_MS} ms`,
+      scope: this.scope
+        ? {
+            kind: 'the traced tree in a UTS namespace of its own, followed through every fork by the kernel',
+            filter: scopeFilter(this.scope.inode),
+            unfiltered_events: [...BOTH_SIDES_EVENTS, 'lttng_statedump_*'],
+          }
+        : { kind: 'every process' },
     });
     this.created = true;
     const plan = kernelSessionPlan({
@@ -86,7 +95,8 @@ export class LttngKernelBackend implements RecordingBackend {
       events: this.options.events,
       allSyscalls: coversAllSyscalls(this.options),
       perCpuBufferBytes: perCpu,
-      processTree: !this.options.systemWide,
+      exactBufferSize,
+      scopeFilter: this.scope ? scopeFilter(this.scope.inode) : null,
     });
     try {
       await this.client.runPlan(plan);
@@ -105,17 +115,19 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   start(): void {
-    if (!this.options.systemWide) {
-      if (!this.tree.hasRoots) throw new Error('internal: tree scope started before any process was followed');
-      this.tree.start();
-    }
     this.client.runSync(startCommand(this.session));
     this.started = true;
   }
 
+  launchPrefix(): string[] {
+    return this.scope?.launchPrefix() ?? [];
+  }
+
+  /** The namespace is the scope: a followed process must have been started in it (nsenter may still be entering). */
   follow(pid: number): void {
-    // System-wide, every process is tracked already: tracking one would narrow it.
-    if (!this.options.systemWide) this.tree.addRoot(pid, this.started);
+    if (this.scope && !this.scope.waitUntilInside(pid)) {
+      throw new Error(`internal: pid ${pid} is not in the run's UTS namespace (not started under launchPrefix()?), so LTTng would not record it`);
+    }
   }
 
   /** LTTng's kernel tracer takes its own statedump when the session starts; later ones are regenerated. */
@@ -137,7 +149,7 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   async stop(): Promise<void> {
-    this.tree.stop();
+    this.scope?.close();
     if (!this.created) return this.releaseDaemon();
     try {
       if (this.started) {
@@ -170,7 +182,7 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   cleanup(): void {
-    this.tree.stop();
+    this.scope?.close();
     if (this.created) this.client.destroyNow(this.session);
     this.created = false;
     if (this.sessiond && !this.sessiondReleased) killSessiondNow(this.sessiond);

@@ -6,10 +6,11 @@ import type { LttngCommand } from './lttng-cli.js';
 
 export const KERNEL_CHANNEL = 'benchmark_tracer_kernel';
 /** `-t` names of the kernel domain. The CPU needs none: each stream is one CPU's (packet context cpu_id). */
-export const KERNEL_CONTEXTS = ['pid', 'tid', 'ppid', 'procname', 'prio'];
+export const KERNEL_CONTEXTS = ['pid', 'tid', 'ppid', 'procname'];
 const SUBBUFFER_COUNT = 8;
 const MIN_SUBBUFFER = 256 * 1024;
 const MAX_SUBBUFFER = 64 * 1024 * 1024;
+const PAGE = 4096;
 
 export interface KernelPlanOptions {
   session: string;
@@ -19,8 +20,26 @@ export interface KernelPlanOptions {
   /** Every syscall this kernel has is in the set: one `--syscall -a`. */
   allSyscalls: boolean;
   perCpuBufferBytes: number;
-  /** Record only tracked pids (the followed tree) instead of every process. */
-  processTree: boolean;
+  /** The size was asked for (--buffer-size): honour it even when small. */
+  exactBufferSize: boolean;
+  /**
+   * An LTTng filter expression that holds for the followed tree's events
+   * (scopeFilter()), or null to record every process.
+   */
+  scopeFilter: string | null;
+}
+
+/**
+ * A switch or wakeup is about two tasks, and the one the filter would judge
+ * (the current task) is often the other one: a switch-in of ours runs in the
+ * context of whatever ran before. These are recorded for every task, as
+ * ftrace's pid filter keeps them when either side is followed.
+ */
+export const BOTH_SIDES_EVENTS = new Set(['sched_switch', 'sched_waking', 'sched_wakeup', 'sched_wakeup_new', 'sched_migrate_task']);
+
+/** The filter that keeps the events of processes in one UTS namespace (the run's, see uts-scope.ts). */
+export function scopeFilter(utsNamespaceInode: number): string {
+  return `$ctx.uts_ns == ${utsNamespaceInode}`;
 }
 
 /** LTTng's kernel names: syscalls by bare name (entry and exit come together), tracepoints without their system. */
@@ -36,8 +55,16 @@ export function lttngKernelEvents(events: Tracepoint[]): { syscalls: string[]; t
   return { syscalls: [...syscalls].sort(), tracepoints: [...tracepoints].sort() };
 }
 
-/** A sub-buffer is a power of two; SUBBUFFER_COUNT of them make about the per-CPU size wanted. */
-export function kernelChannelGeometry(perCpuBytes: number): { subbufferBytes: number; subbufferCount: number } {
+/**
+ * A sub-buffer is a power of two; SUBBUFFER_COUNT of them make about the
+ * per-CPU size wanted. `exact` (--buffer-size) allows down to LTTng's own
+ * minimum, two pages, where the automatic size keeps MIN_SUBBUFFER.
+ */
+export function kernelChannelGeometry(perCpuBytes: number, exact = false): { subbufferBytes: number; subbufferCount: number } {
+  if (exact && perCpuBytes < SUBBUFFER_COUNT * MIN_SUBBUFFER) {
+    const subbufferBytes = Math.max(PAGE, 2 ** Math.floor(Math.log2(perCpuBytes / SUBBUFFER_COUNT)));
+    return { subbufferBytes, subbufferCount: Math.max(2, Math.min(SUBBUFFER_COUNT, Math.floor(perCpuBytes / subbufferBytes))) };
+  }
   const wanted = Math.max(MIN_SUBBUFFER, Math.min(MAX_SUBBUFFER, perCpuBytes / SUBBUFFER_COUNT));
   return { subbufferBytes: 2 ** Math.floor(Math.log2(wanted)), subbufferCount: SUBBUFFER_COUNT };
 }
@@ -46,23 +73,23 @@ export function kernelChannelGeometry(perCpuBytes: number): { subbufferBytes: nu
 export function kernelSessionPlan(options: KernelPlanOptions): LttngCommand[] {
   const { session } = options;
   const { syscalls, tracepoints } = lttngKernelEvents(options.events);
-  const { subbufferBytes, subbufferCount } = kernelChannelGeometry(options.perCpuBufferBytes);
+  const { subbufferBytes, subbufferCount } = kernelChannelGeometry(options.perCpuBufferBytes, options.exactBufferSize);
   const inChannel = ['-k', '-s', session, '-c', KERNEL_CHANNEL];
+  const filter = options.scopeFilter === null ? [] : ['--filter', options.scopeFilter];
   const plan: LttngCommand[] = [
     ['create', session, `--output=${options.outputDir}`],
     ['enable-channel', '-k', '-s', session, KERNEL_CHANNEL, '--subbuf-size', String(subbufferBytes), '--num-subbuf', String(subbufferCount)],
   ];
-  if (options.allSyscalls) plan.push(['enable-event', ...inChannel, '--syscall', '-a']);
-  else if (syscalls.length > 0) plan.push(['enable-event', ...inChannel, '--syscall', syscalls.join(',')]);
-  if (tracepoints.length > 0) plan.push(['enable-event', ...inChannel, '--tracepoint', tracepoints.join(',')]);
+  if (options.allSyscalls) plan.push(['enable-event', ...inChannel, '--syscall', '-a', ...filter]);
+  else if (syscalls.length > 0) plan.push(['enable-event', ...inChannel, '--syscall', syscalls.join(','), ...filter]);
+  const bothSides = options.scopeFilter === null ? [] : tracepoints.filter((t) => BOTH_SIDES_EVENTS.has(t));
+  const scoped = tracepoints.filter((t) => !bothSides.includes(t));
+  if (scoped.length > 0) plan.push(['enable-event', ...inChannel, '--tracepoint', scoped.join(','), ...filter]);
+  if (bothSides.length > 0) plan.push(['enable-event', ...inChannel, '--tracepoint', bothSides.join(',')]);
+  // The process, thread and file listing LTTng dumps at start and on regenerate: the tracer emits it, never filtered.
+  plan.push(['enable-event', ...inChannel, '--tracepoint', 'lttng_statedump_*']);
   plan.push(['add-context', ...inChannel, ...KERNEL_CONTEXTS.flatMap((c) => ['-t', c])]);
-  // Tracking nobody until the run follows its first process: nothing else gets in.
-  if (options.processTree) plan.push(['untrack', '-k', '-s', session, '--all', '--pid']);
   return plan;
-}
-
-export function trackCommand(session: string, pids: number[]): LttngCommand {
-  return ['track', '-k', '-s', session, `--pid=${pids.join(',')}`];
 }
 
 export function startCommand(session: string): LttngCommand {
