@@ -84,7 +84,7 @@ test('metadata is plain-text TSDL that starts with the CTF 1.8 marker', () => {
   const text = renderMetadata(META);
   assert.ok(text.startsWith('/* CTF 1.8 */\n'));
   assert.match(text, /offset_s = 1700000000;\n\toffset = 123456789;/);
-  assert.match(text, /integer \{ size = 8; align = 8; signed = 0; encoding = UTF8; base = 10; \} _c\[16\];/);
+  assert.match(text, /integer \{ size = 8; align = 8; signed = 1; encoding = UTF8; base = 10; \} _c\[16\];/);
   assert.match(text, /integer \{ size = 8; align = 8; signed = 0; encoding = none; base = 10; \} _f\[ __f_length \];/);
   assert.match(text, /string _d;/);
 });

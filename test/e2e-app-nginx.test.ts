@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { requireTool } from './helpers/cli.js';
-import { assertWorkersServe, systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
+import { assertNginxServed } from './helpers/app-checks.js';
+import { systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
 import { parseWrkOutput } from '../src/apps/web-server.js';
 
 const SYSTEM_PATHS = ['/var/log/nginx', '/var/lib/nginx', '/run/nginx.pid', '/var/www', '/etc/nginx'];
@@ -57,23 +58,7 @@ test('nginx: wrk figures, two workers forked by the master accept and send, noth
   const before = snapshotLeftovers();
   const { metadata, events } = await runApp('nginx', 5, ['--events', WEB_SERVER_EVENTS]);
 
-  const figures = metadata.benchmark?.figures ?? {};
-  assert.match(metadata.benchmark?.command ?? '', /\/wrk -d \d+s -c 50 -t 2 --latency http:\/\/127\.0\.0\.1:\d+\/$/);
-  assert.ok((figures.requests_per_second ?? 0) > 0, `figures: ${JSON.stringify(figures)}`);
-  assert.ok((figures.requests ?? 0) > 0);
-  assert.ok((figures.transfer_bytes_per_second ?? 0) > 0);
-  assert.ok((figures.latency_p50_ms ?? 0) > 0 && (figures.latency_p99_ms ?? 0) > 0, 'latency percentiles parsed');
-  for (const kind of ['connect', 'read', 'write', 'timeout']) assert.equal(figures[`socket_errors_${kind}`], 0, `no ${kind} socket errors`);
-  assert.equal(figures.non_2xx_3xx_responses, 0, 'no error responses');
-  assert.match(metadata.app.version ?? '', /^1\.\d+\.\d+$/);
-  assert.deepEqual(
-    metadata.commands.filter((c) => c.role === 'smoke').map((c) => [c.label, c.return_code]),
-    [['GET page', 0], ['GET static file', 0]],
-  );
-  assert.deepEqual(metadata.commands.filter((c) => c.role === 'stop').map((c) => [c.return_code, c.stopped_at_deadline]), [[0, false]]);
-  assert.equal(metadata.return_code, 0, 'nginx -s quit ended the server cleanly');
-
-  const workers = assertWorkersServe(events, metadata.scope.root_pids[0]!, { procname: 'nginx', requests: figures.requests!, minWorkers: 2, exactWorkers: true });
+  const workers = assertNginxServed(metadata, events);
 
   assertNothingLeftBehind(before, metadata);
   // Workers show "nginx: worker process" as their command line: the generic check cannot see them.

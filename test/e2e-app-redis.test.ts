@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertRedisServed } from './helpers/app-checks.js';
 import { requireTool } from './helpers/cli.js';
 import { freePort } from '../src/util/ports.js';
 
@@ -26,26 +27,7 @@ test('redis: benchmark figures, server syscalls on its socket, nothing left; ano
     const before = snapshotLeftovers();
     const { metadata, events } = await runApp('redis', 4, [], (e) => e.name.startsWith('syscall_entry_'));
 
-    const figures = metadata.benchmark?.figures ?? {};
-    assert.ok((figures.set_rps ?? 0) > 0 && (figures.get_rps ?? 0) > 0, `figures: ${JSON.stringify(figures)}`);
-    assert.ok((metadata.benchmark?.iterations ?? 0) >= 1);
-    assert.match(metadata.app.version ?? '', /^\d+\.\d+/);
-    assert.deepEqual(
-      metadata.commands.filter((c) => c.role === 'smoke').map((c) => [c.label, c.return_code]),
-      [['PING', 0], ['SET', 0], ['GET', 0], ['DEL', 0]],
-    );
-
-    // Only a working server accepts connections and answers on them.
-    const server = metadata.scope.root_pids[0]!;
-    const ofServer = events.filter((e) => e.pid === server && e.procname === 'redis-server');
-    const count = (name: string) => ofServer.filter((e) => e.name === name).length;
-    assert.ok(count('syscall_entry_accept') + count('syscall_entry_accept4') >= 50, 'accepts the 50 benchmark clients');
-    assert.ok(count('syscall_entry_read') > 1000, 'reads requests');
-    assert.ok(count('syscall_entry_write') > 1000, 'writes replies');
-    assert.ok(count('syscall_entry_epoll_wait') > 0);
-    // The client may show up as the other side of a context switch or wakeup, never with syscalls.
-    const ofClient = events.filter((e) => e.procname === 'redis-benchmark');
-    assert.deepEqual([...new Set(ofClient.map((e) => e.name))], [], 'the benchmark client is not traced');
+    assertRedisServed(metadata, events);
 
     assertNothingLeftBehind(before, metadata);
     assert.equal(ping(), 'PONG', 'the other Redis still answers');

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
+import { assertEntriesClosed, straceCounts } from './helpers/strace.js';
 import { freePort } from '../src/util/ports.js';
 import { readStat } from '../src/util/procfs.js';
 
@@ -21,23 +22,6 @@ function ourInstances(): string[] {
 
 function isRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
-}
-
-/** strace's own count of each syscall of a command (strace -f -c). */
-function straceCounts(command: string): Map<string, number> {
-  requireTool('strace', 'strace');
-  const dir = mkdtempSync(join(tmpdir(), 'bt-strace-'));
-  const out = join(dir, 'counts.txt');
-  const result = spawnSync('strace', ['-f', '-c', '-o', out, ...command.split(' ')], { encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
-  const counts = new Map<string, number>();
-  for (const line of readFileSync(out, 'utf8').split('\n')) {
-    const cols = line.trim().split(/\s+/);
-    // % time, seconds, usecs/call, calls, [errors], syscall
-    if (cols.length >= 5 && /^\d+$/.test(cols[3]!)) counts.set(cols[cols.length - 1]!, Number(cols[3]));
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return counts;
 }
 
 function countWhere(events: TextEvent[], name: string, procname: string): number {
@@ -65,21 +49,7 @@ test('dd: read and write counts equal strace -f -c, every entry has its exit, ba
   assert.equal(countWhere(text.events, 'syscall_entry_write', 'dd'), expected.get('write'));
   assert.ok((expected.get('read') ?? 0) >= 20000);
 
-  // Every syscall entry of dd is closed by its exit on the same thread, but
-  // the exits that never return.
-  const open = new Map<number, string>();
-  for (const e of text.events.filter((x) => x.procname === 'dd')) {
-    const entry = /^syscall_entry_(.+)$/.exec(e.name);
-    const exit = /^syscall_exit_(.+)$/.exec(e.name);
-    if (entry) {
-      assert.equal(open.get(e.tid), undefined, `entry ${e.name} while ${open.get(e.tid)} is open`);
-      open.set(e.tid, entry[1]!);
-    } else if (exit && open.has(e.tid)) {
-      assert.equal(exit[1], open.get(e.tid));
-      open.delete(e.tid);
-    }
-  }
-  assert.deepEqual([...open.values()].filter((s) => s !== 'exit_group' && s !== 'exit'), []);
+  assertEntriesClosed(text.events, 'dd');
 
   // trace_output.txt is babeltrace2's own text of kernel/.
   const saved = readFileSync(join(dir, 'trace_output.txt'), 'utf8').split('\n').filter(Boolean);

@@ -31,10 +31,10 @@ test('kernel session plan: own session and output, sized channel, the tree by it
     allSyscalls: false,
     perCpuBufferBytes: 96 * 1024 * 1024,
     exactBufferSize: false,
-    scopeFilter: scopeFilter(4026532201),
+    scopeFilter: scopeFilter(4026532201, 77),
   });
   const inChannel = ['-k', '-s', 'bt-1', '-c', 'benchmark_tracer_kernel'];
-  const filter = ['--filter', '$ctx.uts_ns == 4026532201'];
+  const filter = ['--filter', '$ctx.uts_ns == 4026532201 && $ctx.pid != 77'];
   assert.deepEqual(plan, [
     ['create', 'bt-1', '--output=/runs/x/.lttng-kernel'],
     ['enable-channel', '-k', '-s', 'bt-1', 'benchmark_tracer_kernel', '--subbuf-size', String(8 * 1024 * 1024), '--num-subbuf', '8'],

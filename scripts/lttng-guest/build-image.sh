@@ -16,8 +16,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${BT_GUEST_CACHE:-/var/cache/benchmark-tracer/lttng-guest}
 suite=bookworm
-packages=(linux-image-amd64 linux-headers-amd64 dkms lttng-tools babeltrace2 strace
-  redis-server redis-tools nginx wrk bpftrace iproute2 procps kmod util-linux libstdc++6 ca-certificates)
+# linux-libc-dev: asm/unistd_64.h names the syscalls LTTng records as unknown.
+packages=(linux-image-amd64 linux-headers-amd64 dkms lttng-tools liblttng-ust-dev babeltrace2 strace
+  redis-server redis-tools nginx wrk bpftrace iproute2 procps kmod util-linux libstdc++6 linux-libc-dev ca-certificates)
 
 say() { [ -t 2 ] && printf '\r\033[K%s' "$*" >&2 || true; }
 die() { [ -t 2 ] && printf '\n' >&2; echo "lttng-guest build: $*" >&2; exit 1; }
@@ -132,6 +133,10 @@ EOF
 rm -rf "$image_dir"
 mv "$work" "$image_dir"
 trap - EXIT
+# Images of older inputs are 2-3 GB each and never used again.
+for old in "$cache"/*/; do
+  [ "${old%/}" != "$image_dir" ] && [ -f "$old/manifest" ] && rm -rf "$old"
+done
 say ""
 [ -t 2 ] && printf '\r\033[K' >&2
 echo "lttng-guest build: $kernel with lttng-modules $lttng_version in $((SECONDS - started)) s" >&2

@@ -96,7 +96,9 @@ export function httpGetCommand(url: string): string {
     'try {',
     `const r = await fetch(${JSON.stringify(url)});`,
     'const body = Buffer.from(await r.arrayBuffer());',
-    'console.log(r.status, body.length, (await import("node:crypto")).createHash("sha256").update(body).digest("hex"));',
+    // Not console.log: under FORCE_COLOR (a test runner on a terminal sets it) it colours numbers.
+    'const hash = (await import("node:crypto")).createHash("sha256").update(body).digest("hex");',
+    'process.stdout.write(`${r.status} ${body.length} ${hash}\\n`);',
     'process.exitCode = r.ok ? 0 : 1;',
     // One line, not a stack trace: the session reports the first line of a failed step.
     `} catch (e) { console.error(${JSON.stringify(`GET ${url}: `)} + (e.cause?.message ?? e.message)); process.exitCode = 1; }`,

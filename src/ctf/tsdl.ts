@@ -55,8 +55,9 @@ export const uint32: CtfType = { kind: 'integer', size: 32, signed: false };
 export const ctfString: CtfType = { kind: 'string' };
 
 /** A char[length] that readers print as text. */
+/** A char[length] of text: signed bytes, as lttng-modules declares comm and procname. */
 export function textArray(length: number): CtfType {
-  return { kind: 'array', element: { kind: 'integer', size: 8, signed: false, encoding: 'UTF8' }, length };
+  return { kind: 'array', element: { kind: 'integer', size: 8, signed: true, encoding: 'UTF8' }, length };
 }
 
 const NS_PER_S = 1_000_000_000n;

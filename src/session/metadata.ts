@@ -9,6 +9,8 @@ export interface CommandRecord {
   label: string;
   role: 'server' | 'smoke' | 'benchmark' | 'stop';
   command: string;
+  /** The process that ran it (its tree's root in the trace). */
+  pid: number;
   return_code: number | null;
   signal: string | null;
   traced: boolean;

@@ -2,6 +2,7 @@
 // read the trace back with babeltrace2, check that nothing was left behind.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,9 +37,7 @@ export function assertNothingLeftBehind(before: LeftoverSnapshot, metadata: RunM
   const app = `benchmark-tracer-${metadata.application}-`;
   const newDirs = readdirSync(tmpdir()).filter((e) => e.startsWith(app) && !before.tmpEntries.has(e));
   assert.deepEqual(newDirs, [], 'temp dirs left behind');
-  const instance = metadata.backend?.details.instance;
-  assert.equal(typeof instance, 'string');
-  assert.equal(existsSync(join('/sys/kernel/tracing/instances', instance as string)), false, 'tracefs instance left behind');
+  assertBackendGone(metadata);
   for (const pid of metadata.scope.root_pids) {
     assert.throws(() => process.kill(pid, 0), `the server (pid ${pid}) is still alive`);
   }
@@ -47,6 +46,21 @@ export function assertNothingLeftBehind(before: LeftoverSnapshot, metadata: RunM
     assert.equal(existsSync(dir), false, `the instance dir ${dir} is still there`);
     assert.deepEqual(processesMentioning(dir), [], 'processes of the instance are still running');
   }
+}
+
+/** The tracefs instance, or the LTTng session and the session daemon the run started, are gone. */
+export function assertBackendGone(metadata: RunMetadata): void {
+  const details = metadata.backend?.details ?? {};
+  if (metadata.backend?.name === 'lttng') {
+    const { session, sessiond } = details as { session: string; sessiond: { pid: number; started_by_run: boolean } };
+    assert.match(session, /^benchmark-tracer-/);
+    if (sessiond.started_by_run) assert.throws(() => process.kill(sessiond.pid, 0), `the session daemon the run started (${sessiond.pid}) is still alive`);
+    else assert.doesNotMatch(spawnSync('lttng', ['list'], { encoding: 'utf8' }).stdout, new RegExp(session), 'the lttng session is left behind');
+    return;
+  }
+  const instance = details.instance;
+  assert.equal(typeof instance, 'string');
+  assert.equal(existsSync(join('/sys/kernel/tracing/instances', instance as string)), false, 'tracefs instance left behind');
 }
 
 export interface AppRun {

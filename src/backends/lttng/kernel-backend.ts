@@ -83,7 +83,7 @@ export class LttngKernelBackend implements RecordingBackend {
       scope: this.scope
         ? {
             kind: 'the traced tree in a UTS namespace of its own, followed through every fork by the kernel',
-            filter: scopeFilter(this.scope.inode),
+            filter: scopeFilter(this.scope.inode, this.scope.holderPid),
             unfiltered_events: [...BOTH_SIDES_EVENTS, 'lttng_statedump_*'],
           }
         : { kind: 'every process' },
@@ -96,7 +96,7 @@ export class LttngKernelBackend implements RecordingBackend {
       allSyscalls: coversAllSyscalls(this.options),
       perCpuBufferBytes: perCpu,
       exactBufferSize,
-      scopeFilter: this.scope ? scopeFilter(this.scope.inode) : null,
+      scopeFilter: this.scope ? scopeFilter(this.scope.inode, this.scope.holderPid) : null,
     });
     try {
       await this.client.runPlan(plan);
@@ -149,17 +149,17 @@ export class LttngKernelBackend implements RecordingBackend {
   }
 
   async stop(): Promise<void> {
-    this.scope?.close();
-    if (!this.created) return this.releaseDaemon();
     try {
-      if (this.started) {
+      if (this.created && this.started) {
         const [stop, list] = kernelStopPlan(this.session);
         await this.client.run(stop!);
         this.discarded = parseDiscardedEvents(await this.client.run(list!));
         this.details.discarded_events = this.discarded;
       }
     } finally {
-      await this.client.destroy(this.session);
+      // After the stop: the holder's end is filtered out, but not recording it at all is cleaner.
+      this.scope?.close();
+      if (this.created) await this.client.destroy(this.session);
       this.created = false;
       await this.releaseDaemon();
     }

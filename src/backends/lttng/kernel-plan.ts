@@ -37,9 +37,12 @@ export interface KernelPlanOptions {
  */
 export const BOTH_SIDES_EVENTS = new Set(['sched_switch', 'sched_waking', 'sched_wakeup', 'sched_wakeup_new', 'sched_migrate_task']);
 
-/** The filter that keeps the events of processes in one UTS namespace (the run's, see uts-scope.ts). */
-export function scopeFilter(utsNamespaceInode: number): string {
-  return `$ctx.uts_ns == ${utsNamespaceInode}`;
+/**
+ * The filter that keeps the events of processes in one UTS namespace (the
+ * run's, see uts-scope.ts), but those of the process that holds it open.
+ */
+export function scopeFilter(utsNamespaceInode: number, holderPid: number): string {
+  return `$ctx.uts_ns == ${utsNamespaceInode} && $ctx.pid != ${holderPid}`;
 }
 
 /** LTTng's kernel names: syscalls by bare name (entry and exit come together), tracepoints without their system. */
