@@ -4,7 +4,7 @@
 // group, so it can be stopped, with everything it started, by group.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { descendantsOf, isAlive } from '../util/procfs.js';
+import { descendantsOf, groupMembers, isAlive, readStat } from '../util/procfs.js';
 
 export interface ExitStatus {
   code: number | null;
@@ -106,9 +106,13 @@ export class GatedProcess {
     gate?.end('go\n');
   }
 
-  /** Every live process of the group and of the tree under the leader. */
+  /**
+   * Every live process of the group and of the tree under the leader: a
+   * server whose shell parent died first (SIGTERM kills sh at once) is
+   * orphaned out of the tree, but not out of the group.
+   */
   livePids(): number[] {
-    return [...new Set([this.pid, ...descendantsOf(this.pid)])].filter(isAlive);
+    return [...new Set([this.pid, ...descendantsOf(this.pid), ...groupMembers(this.pid)])].filter((pid) => isAlive(pid) && readStat(pid)?.state !== 'Z');
   }
 
   /**
@@ -133,8 +137,10 @@ export class GatedProcess {
     this.signalAll('SIGKILL');
   }
 
+  /** Once each: a process signalled twice may run its handler twice (Redis then logs its shutdown twice). */
   private signalAll(signal: NodeJS.Signals): void {
-    const tree = this.status ? [] : descendantsOf(this.pid);
+    // The group gets it at once; the descendants that left the group, one by one.
+    const tree = this.status ? [] : descendantsOf(this.pid).filter((pid) => readStat(pid)?.pgrp !== this.pid);
     try {
       process.kill(-this.pid, signal);
     } catch {

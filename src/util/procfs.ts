@@ -32,15 +32,15 @@ export function allPids(): number[] {
   return numericEntries('/proc');
 }
 
-/** Parent pid and name from /proc/<pid>/stat (the name may hold spaces and parentheses). */
-export function readStat(pid: number, tid = pid): { ppid: number; name: string; state: string; startTicks: number } | null {
+/** Parent pid, process group and name from /proc/<pid>/stat (the name may hold spaces and parentheses). */
+export function readStat(pid: number, tid = pid): { ppid: number; pgrp: number; name: string; state: string; startTicks: number } | null {
   const stat = readText(`/proc/${pid}/task/${tid}/stat`);
   if (!stat) return null;
   const open = stat.indexOf('(');
   const close = stat.lastIndexOf(')');
   const rest = stat.slice(close + 2).split(' ');
   // rest[19] is field 22, starttime: with the pid, it names one process for the boot.
-  return { name: stat.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]), startTicks: Number(rest[19]) };
+  return { name: stat.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), startTicks: Number(rest[19]) };
 }
 
 export function tasksOf(pid: number): ProcTask[] {
@@ -54,6 +54,11 @@ export function tasksOf(pid: number): ProcTask[] {
 }
 
 /** Every process under root (root excluded), found by walking parent links. */
+/** The processes of one process group: those that outlive their parent stay in it. */
+export function groupMembers(pgrp: number): number[] {
+  return allPids().filter((pid) => readStat(pid)?.pgrp === pgrp);
+}
+
 export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const pid of allPids()) {

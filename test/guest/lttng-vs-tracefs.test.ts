@@ -37,8 +37,11 @@ const CLASS_DIFFERENCES_ON_PURPOSE = new Map([
   ['lttng_statedump_file_descriptor', 'ours names the owning pid; lttng-modules ties fds to processes by file table address only'],
   ['net_dev_xmit', 'the kernel format\'s field order (len, rc); lttng-modules puts rc first'],
 ]);
-/** Arguments lttng-modules names differently from the kernel's syscall format. */
-const RENAMED_ARGUMENTS = new Map([['syscall_entry_mmap offset', 'off']]);
+/** Arguments lttng-modules names differently from the kernel's syscall format (op_enum: the op as an enumeration). */
+const RENAMED_ARGUMENTS = new Map([
+  ['syscall_entry_mmap offset', 'off'],
+  ['syscall_entry_epoll_ctl op_enum', 'op'],
+]);
 
 interface Recording {
   backend: 'ftrace' | 'lttng';
@@ -103,19 +106,21 @@ function tracedThreads(r: Recording): Set<number> {
 
 /**
  * procname -> syscall -> entry count, over the traced trees; LTTng's unknown
- * syscalls named by their number. A gate shell's own start (up to the read
- * that opens its gate) is left out: LTTng records it whole (the shell starts
- * inside the namespace), tracefs from the moment the run follows it.
+ * syscalls named by their number. A gate shell's events count from its last
+ * execve on: before it, LTTng records the gate's whole start (the shell is
+ * inside the namespace from nsenter's exec on), tracefs only what comes after
+ * the run follows it.
  */
 function syscallCounts(r: Recording, names: Map<number, string>): Map<string, Map<string, number>> {
   const traced = tracedThreads(r);
   const gates = new Set(r.metadata.commands.filter((c) => c.traced).map((c) => c.pid));
+  const lastExec = new Map<number, number>();
+  r.events.forEach((e, index) => {
+    if (gates.has(e.tid) && e.name === 'syscall_entry_execve') lastExec.set(e.tid, index);
+  });
   const counts = new Map<string, Map<string, number>>();
-  for (const e of r.events) {
-    if (gates.has(e.tid)) {
-      if (e.name === 'syscall_exit_read') gates.delete(e.tid);
-      continue;
-    }
+  for (const [index, e] of r.events.entries()) {
+    if (index < (lastExec.get(e.tid) ?? 0)) continue;
     const entry = /^syscall_entry_(.+)$/.exec(e.name);
     if (!entry || !traced.has(e.tid)) continue;
     let syscall = entry[1]!;
@@ -167,7 +172,7 @@ function eventClasses(classes: TraceMetadata): Map<string, FieldInfo[]> {
 /** What lttng-modules copies from user memory (a struct, an array, a sequence and its length or overflow flag). */
 function isUserMemoryCopy(field: FieldInfo, all: FieldInfo[]): boolean {
   if (['struct', 'array', 'sequence'].includes(field.type.kind)) return true;
-  return all.some((other) => other.type.kind === 'sequence' && (field.name === `_${other.name}_length` || field.name === 'overflow'));
+  return all.some((other) => other.type.kind === 'sequence' && [`${other.name}_length`, `_${other.name}_length`, 'overflow'].includes(field.name));
 }
 
 /**
@@ -261,12 +266,14 @@ test('our tracefs trace against lttng-modules on the same workload: syscall coun
     process_tree: { tracefs: shape(ours), lttng: shape(lttng) },
     files: { tracefs: [...files(ours)].sort(), lttng: [...files(lttng)].sort() },
     analyze_syscalls: { tracefs: ours.report.syscalls.total, lttng: lttng.report.syscalls.total },
+    commands: Object.fromEntries([ours, lttng].map((r) => [r.backend, r.metadata.commands.map(({ label, pid, return_code, signal, seconds }) => ({ label, pid, return_code, signal, seconds }))])),
   };
   const out = guestResultsDir();
   if (out) writeFileSync(join(out, 'comparison.json'), JSON.stringify(comparison, null, 2));
   t.diagnostic(`syscall entries (process syscall tracefs lttng):\n${rows.map((r) => `${r.process} ${r.syscall} ${r.tracefs} ${r.lttng}${r.tracefs === r.lttng ? '' : ' *'}`).join('\n')}`);
   t.diagnostic(`only in tracefs: ${onlyOurs.join(', ')}\nonly in lttng: ${onlyLttng.join(', ')}`);
   t.diagnostic(`field differences:\n${fieldDifferences.map((d) => `${d.name}\n  tracefs: ${d.tracefs.join('; ')}\n  lttng:   ${d.lttng.join('; ')}`).join('\n')}`);
+  t.diagnostic(`commands: ${JSON.stringify(comparison.commands)}`);
   t.diagnostic(`process tree: ${JSON.stringify(comparison.process_tree)}\nfiles: ${JSON.stringify(comparison.files)}`);
 
   // Every syscall not driven by timing is made the same number of times.
