@@ -3,8 +3,10 @@
 // several pairs in one run; prints the median throughput ratio
 // traced/untraced and the events lost, beside strace -f and perf trace when
 // they are installed. A benchmark, not a test: it prints, it asserts nothing.
+// --backends lttng,ftrace puts the two tracers side by side (in the LTTng
+// guest: npm run bench:lttng-guest).
 //
-//   npm run bench -- [--pairs N] [--requests N] [--events SET]
+//   npm run bench -- [--pairs N] [--requests N] [--clients N] [--events SET] [--backends LIST] [--no-others]
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -20,7 +22,10 @@ const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '5' },
     requests: { type: 'string', default: '200000' },
+    clients: { type: 'string', default: '50' },
     events: { type: 'string', default: 'default' },
+    backends: { type: 'string', default: 'ftrace' },
+    'no-others': { type: 'boolean', default: false },
   },
 });
 const pairs = Number(values.pairs);
@@ -42,7 +47,7 @@ function freePort(): Promise<number> {
 }
 
 const serverCommand = (port: number) => `redis-server --port ${port} --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning`;
-const benchmarkCommand = (port: number) => `redis-benchmark -h 127.0.0.1 -p ${port} -t set,get -c 50 -n ${requests} --csv`;
+const benchmarkCommand = (port: number) => `redis-benchmark -h 127.0.0.1 -p ${port} -t set,get -c ${values.clients} -n ${requests} --csv`;
 const readyCommand = (port: number) => `redis-cli -h 127.0.0.1 -p ${port} ping`;
 
 /** Mean requests/s of SET and GET from redis-benchmark --csv output. */
@@ -115,37 +120,46 @@ async function traced(extraArgs: string[] = []): Promise<{ rate: number; lost: n
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** A QEMU guest says so in its DMI vendor: its figures compare tracers with each other, not with the host. */
+function emulated(): boolean {
+  try {
+    return readFileSync('/sys/devices/virtual/dmi/id/sys_vendor', 'utf8').trim() === 'QEMU';
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   for (const tool of ['redis-server', 'redis-benchmark', 'redis-cli']) {
     if (!has(tool)) throw new Error(`${tool} is missing: apt-get install redis-server redis-tools`);
   }
   const others: Array<{ name: string; wrap: string[] }> = [];
-  if (has('strace')) others.push({ name: 'strace -f', wrap: ['strace', '-f', '-qq', '-o', '/dev/null'] });
-  if (has('perf') && spawnSync('perf', ['trace', '-o', '/dev/null', '--', 'true']).status === 0) {
+  if (!values['no-others'] && has('strace')) others.push({ name: 'strace -f', wrap: ['strace', '-f', '-qq', '-o', '/dev/null'] });
+  if (!values['no-others'] && has('perf') && spawnSync('perf', ['trace', '-o', '/dev/null', '--', 'true']).status === 0) {
     others.push({ name: 'perf trace', wrap: ['perf', 'trace', '-o', '/dev/null', '--'] });
   }
+  // tracefs with and without bpftrace copying paths and socket addresses (what that copy costs); lttng-modules copies them itself.
+  const variants = values.backends!.split(',').flatMap((backend) => {
+    const name = `benchmark-tracer --backend ${backend}`;
+    const base = { name, args: ['--backend', backend] };
+    return backend === 'ftrace' ? [base, { name: `${name} --no-user-args`, args: ['--backend', backend, '--no-user-args'] }] : [base];
+  });
 
-  const WITHOUT_USER_ARGS = 'benchmark-tracer --no-user-args';
-  const ratios = new Map<string, number[]>([
-    ['benchmark-tracer', []],
-    [WITHOUT_USER_ARGS, []],
-    ...others.map((o) => [o.name, []] as [string, number[]]),
-  ]);
-  let lost = 0;
-  let events = 0;
-  console.log(`redis-benchmark SET+GET, 50 clients, ${requests} requests per test, ${pairs} pairs, events: ${values.events}`);
+  const ratios = new Map<string, number[]>([...variants.map((v) => [v.name, []] as [string, number[]]), ...others.map((o) => [o.name, []] as [string, number[]])]);
+  const lost = new Map<string, { lost: number; events: number }>(variants.map((v) => [v.name, { lost: 0, events: 0 }]));
+  console.log(`redis-benchmark SET+GET, ${values.clients} clients, ${requests} requests per test, ${pairs} pairs, events: ${values.events}`);
+  if (emulated()) console.log('measured in a QEMU guest (TCG emulation): the ratios compare the tracers with each other, not the host\'s overhead');
   for (let i = 0; i < pairs; i++) {
     const base = await wrapped([]);
-    const ours = await traced();
-    lost += ours.lost;
-    events += ours.events;
-    ratios.get('benchmark-tracer')!.push(ours.rate / base);
-    // Without bpftrace copying paths and socket addresses: what that copy costs.
-    const pointersOnly = await traced(['--no-user-args']);
-    ratios.get(WITHOUT_USER_ARGS)!.push(pointersOnly.rate / base);
-    let line =
-      `pair ${i + 1}: untraced ${base.toFixed(0)} req/s, benchmark-tracer ${ours.rate.toFixed(0)} req/s (${ours.events} events, ${ours.lost} lost), ` +
-      `--no-user-args ${pointersOnly.rate.toFixed(0)} req/s`;
+    let line = `pair ${i + 1}: untraced ${base.toFixed(0)} req/s`;
+    for (const variant of variants) {
+      const run = await traced(variant.args);
+      ratios.get(variant.name)!.push(run.rate / base);
+      const total = lost.get(variant.name)!;
+      total.lost += run.lost;
+      total.events += run.events;
+      line += `, ${variant.name.replace('benchmark-tracer ', '')} ${run.rate.toFixed(0)} req/s (${run.events} events, ${run.lost} lost)`;
+    }
     for (const other of others) {
       const rate = await wrapped(other.wrap);
       ratios.get(other.name)!.push(rate / base);
@@ -153,9 +167,11 @@ async function main(): Promise<void> {
     }
     console.log(line);
   }
-  console.log('\nmedian throughput ratio, traced / untraced:');
-  for (const [name, values] of ratios) console.log(`  ${name.padEnd(32)} ${median(values).toFixed(3)}`);
-  console.log(`events lost by benchmark-tracer, all runs: ${lost} of ${events}`);
+  console.log('\nthroughput ratio, traced / untraced: median (min-max)');
+  for (const [name, values] of ratios) {
+    console.log(`  ${name.padEnd(44)} ${median(values).toFixed(3)} (${Math.min(...values).toFixed(3)}-${Math.max(...values).toFixed(3)})`);
+  }
+  for (const [name, total] of lost) console.log(`events lost by ${name}, all runs: ${total.lost} of ${total.events}`);
 }
 
 main().catch((error: unknown) => {

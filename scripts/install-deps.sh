@@ -14,9 +14,11 @@ fi
 # bpftrace to copy the path arguments syscall tracepoints record as pointers;
 # text export needs babeltrace2; tests compare with strace; the benchmark with strace and
 # perf trace (linux-perf); doctor checks lttng-tools and the LTTng-UST helpers;
-# the HTML report is tested in headless chromium.
+# the HTML report is tested in headless chromium; the LTTng kernel tracer in
+# a QEMU guest that debootstrap builds (scripts/lttng-guest.sh).
 # Then the six applications: servers, clients and benchmark tools.
 packages=(bpftrace babeltrace2 strace util-linux procps linux-perf lttng-tools liblttng-ust-dev chromium
+  qemu-system-x86 debootstrap e2fsprogs patch
   redis-server redis-tools apache2 apache2-utils nginx wrk mariadb-server mariadb-client
   postgresql postgresql-client docker.io busybox-static)
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

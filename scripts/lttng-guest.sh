@@ -90,7 +90,7 @@ run() {
   qemu-system-x86_64 "${accel_args[@]}" -smp "$(nproc)" -m "$memory" \
     -display none -no-reboot -nic none \
     -kernel "$image_dir/vmlinuz" -initrd "$image_dir/initrd.img" \
-    -append "console=ttyS0 root=/dev/vda rw quiet panic=-1 init=/usr/local/sbin/bt-guest-init" \
+    -append "console=ttyS0 root=/dev/vda rw quiet loglevel=3 panic=-1 init=/usr/local/sbin/bt-guest-init" \
     -drive "file=$image_dir/image.ext4,format=raw,if=virtio,snapshot=on" \
     -virtfs "local,path=$project,mount_tag=project,security_model=none,readonly=on" \
     -virtfs "local,path=$out,mount_tag=out,security_model=none" \
