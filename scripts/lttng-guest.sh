@@ -11,6 +11,7 @@
 #       --timeout S     power the guest off after S seconds (default 3600)
 #       --memory MB     guest memory (default 3072)
 #       --accel A       kvm, tcg or auto (default: kvm when a short probe boots, else tcg)
+#       --kernel-log    print every kernel message (default: errors only)
 #
 # The guest boots Debian's kernel with a small init of ours (no systemd), its
 # disk is the cached image in snapshot mode (the cache never changes), and
@@ -43,13 +44,14 @@ kvm_boots() { # IMAGE_DIR
 }
 
 run() {
-  local out="" timeout=3600 memory=3072 accel=auto
+  local out="" timeout=3600 memory=3072 accel=auto loglevel=3
   while [ $# -gt 0 ]; do
     case $1 in
       --out) out=${2:?--out needs a directory}; shift 2 ;;
       --timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
       --memory) memory=${2:?--memory needs MB}; shift 2 ;;
       --accel) accel=${2:?--accel needs kvm, tcg or auto}; shift 2 ;;
+      --kernel-log) loglevel=7; shift ;;
       --) shift; break ;;
       -*) die "unknown option $1 (see the top of $0)" ;;
       *) break ;;
@@ -90,7 +92,7 @@ run() {
   qemu-system-x86_64 "${accel_args[@]}" -smp "$(nproc)" -m "$memory" \
     -display none -no-reboot -nic none \
     -kernel "$image_dir/vmlinuz" -initrd "$image_dir/initrd.img" \
-    -append "console=ttyS0 root=/dev/vda rw quiet loglevel=3 panic=-1 init=/usr/local/sbin/bt-guest-init" \
+    -append "console=ttyS0 root=/dev/vda rw quiet loglevel=$loglevel panic=-1 init=/usr/local/sbin/bt-guest-init" \
     -drive "file=$image_dir/image.ext4,format=raw,if=virtio,snapshot=on" \
     -virtfs "local,path=$project,mount_tag=project,security_model=none,readonly=on" \
     -virtfs "local,path=$out,mount_tag=out,security_model=none" \
@@ -127,5 +129,5 @@ run() {
 case ${1:-} in
   build) build ;;
   run) shift; run "$@" ;;
-  *) die "usage: scripts/lttng-guest.sh build | run [--out DIR] [--timeout S] [--memory MB] [--accel kvm|tcg|auto] [--] CMD [ARG...]" ;;
+  *) die "usage: scripts/lttng-guest.sh build | run [--out DIR] [--timeout S] [--memory MB] [--accel kvm|tcg|auto] [--kernel-log] [--] CMD [ARG...]" ;;
 esac

@@ -37,3 +37,19 @@ test('convert of a missing or broken trace: one line, no stack', async () => {
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /^benchmark-tracer: .*no CTF trace \(no metadata file\) here/);
 });
+
+test('--buffer-size: binary units, at least 4K, one-line error otherwise', () => {
+  const bytes = (value: string) => {
+    const command = parseCommandLine(['--custom', 'true', '--buffer-size', value]);
+    return command.kind === 'record' ? command.options.bufferBytes : null;
+  };
+  assert.equal(bytes('16K'), 16 * 1024);
+  assert.equal(bytes('64M'), 64 * 1024 * 1024);
+  assert.equal(bytes('1GiB'), 1024 ** 3);
+  assert.equal(bytes('8192'), 8192);
+  for (const bad of ['1K', 'lots', '4.5M', '2T']) {
+    assert.throws(() => parseCommandLine(['--custom', 'true', '--buffer-size', bad]), /^UserError: --buffer-size must be a size of at least 4K/);
+  }
+  const none = parseCommandLine(['--custom', 'true']);
+  assert.equal(none.kind === 'record' ? none.options.bufferBytes : undefined, null);
+});

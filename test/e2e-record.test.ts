@@ -235,3 +235,21 @@ test('--workload waits until the command listens, runs untraced, and ends the ru
   assert.equal(text.events.filter((e) => e.procname === 'redis-cli').length, 0, 'the workload is not traced');
   rmSync(output, { recursive: true, force: true });
 });
+
+test('stopping waits for the whole process group: a child still shutting down after its shell died is recorded to its exit', async () => {
+  isRoot();
+  const output = tempOutputDir();
+  // SIGTERM kills the outer shell at once; the subshell (same group, orphaned
+  // out of the tree) takes 0.5 s to end. The run must not stop recording first.
+  const command = `sh -c '(trap "sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done) & wait'`;
+  const result = await runCli(['--custom', command, '--duration', '1', '--output', output, '--events', 'syscalls:*,sched:sched_process_exit']);
+  assert.equal(result.code, 0, result.stderr);
+  const { dir, metadata } = onlyRun(output);
+  const text = await babeltraceEvents(join(dir, 'kernel'));
+  assert.equal(text.stderr, '');
+  const root = metadata.scope.root_pids[0]!;
+  const subshellExits = text.events.filter((e) => e.name === 'syscall_entry_exit_group' && e.procname === 'sh' && e.pid !== root);
+  assert.equal(subshellExits.length, 1, 'the subshell\'s exit after its 0.5 s trap handler is in the trace');
+  assert.ok(text.events.some((e) => e.name === 'sched_process_exit' && e.procname === 'sleep'), 'the sleep of the trap handler too');
+  rmSync(output, { recursive: true, force: true });
+});

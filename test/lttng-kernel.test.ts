@@ -90,4 +90,5 @@ test('--backend lttng fails in one line with the reason; auto records with trace
   const line = doctor.stdout.split('\n').find((l) => l.includes('LTTng kernel tracer')) ?? '';
   assert.ok(line.startsWith('MISSING'), `doctor: ${line}`);
   assert.ok(line.includes(probe.reason), `doctor: ${line}`);
+  assert.match(line, /; runs record with tracefs instead$/, 'doctor says where runs record instead');
 });

@@ -21,6 +21,12 @@ function fromAvailability(name: string, a: Availability): DoctorCheck {
   return { name, ok: a.usable, detail: a.reason, fix: a.fix };
 }
 
+/** Where LTTng cannot record, runs still can: say so beside the reason. */
+function kernelTracerCheck(a: Availability): DoctorCheck {
+  const check = fromAvailability('LTTng kernel tracer', a);
+  return a.usable ? check : { ...check, detail: `${a.reason}; runs record with tracefs instead` };
+}
+
 function tracefsCheck(): DoctorCheck {
   const mounted = findTracefs();
   if (mounted) return { name: 'tracefs', ok: true, detail: `mounted at ${mounted}`, fix: null };
@@ -55,7 +61,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
       fix: process.getuid?.() === 0 ? null : 'run with sudo',
     },
     tracefsCheck(),
-    fromAvailability('LTTng kernel tracer', await lttngKernelTracer()),
+    kernelTracerCheck(await lttngKernelTracer()),
     fromAvailability('LTTng userspace', await lttngUserspace()),
     sessiondCheck(),
   ];

@@ -91,7 +91,7 @@ function dkmsBuildVerdict({ version, makeLogPath, makeLog }: DkmsLttng, kernelRe
   if (HRTIMER_WAS_ARMED.test(makeLog)) {
     return {
       usable: false,
-      reason: `${failed}: the kernel's hrtimer_start tracepoint takes a was_armed argument this lttng-modules does not know (see ${makeLogPath}); tracefs records instead`,
+      reason: `${failed}: the kernel's hrtimer_start tracepoint takes a was_armed argument this lttng-modules does not know (see ${makeLogPath})`,
       fix: "build an lttng-modules newer than the distribution's, or record in the guest of scripts/lttng-guest.sh, whose probe is adapted",
     };
   }
