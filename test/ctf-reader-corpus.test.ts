@@ -85,9 +85,12 @@ async function checkFreshTrace(output: string): Promise<void> {
   const kernel = join(dir, 'kernel');
   await assertSameText([kernel]);
 
+  // The CLI prints what the export printed above, which equals babeltrace2's
+  // text but where babeltrace2 2.0 repeats a stale string for an empty one
+  // (an empty block_rq_issue cmd, when ls has to read the disk).
   const converted = await runCli(['convert', dir, '--to', 'text']);
   assert.equal(converted.code, 0, converted.stderr);
-  assert.equal(converted.stdout, babeltraceText([kernel]).stdout.toString('utf8'));
+  assert.equal(converted.stdout, (await ourExport([kernel])).bytes.toString('utf8'));
 
   const jsonl = await runCli(['convert', dir, '--to', 'jsonl']);
   assert.equal(jsonl.code, 0, jsonl.stderr);
