@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
 import { assertEntriesClosed, straceCounts } from './helpers/strace.js';
+import { assertOnlyTreeTraced } from './helpers/tree-scope.js';
 import { freePort } from '../src/util/ports.js';
 import { readStat } from '../src/util/procfs.js';
 
@@ -73,16 +74,7 @@ test('children forked and exec-ed later are traced; an unrelated busy process is
     assert.equal(lsThreads.size, 3, 'three ls children, each with its syscalls');
     assert.equal(text.events.filter((e) => e.name === 'sched_process_exec' && e.payload.includes('/ls"')).length, 3);
 
-    const root = metadata.scope.root_pids[0]!;
-    const traced = new Set([root]);
-    for (const e of text.events) {
-      const fork = /child_tid = (\d+)/.exec(e.payload);
-      if (e.name === 'sched_process_fork' && fork && traced.has(e.tid)) traced.add(Number(fork[1]));
-    }
-    for (const e of text.events.filter((x) => x.name.startsWith('syscall_'))) {
-      assert.ok(traced.has(e.tid), `syscall event of an untraced thread ${e.tid} (${e.procname}): ${e.name}`);
-      assert.notEqual(e.pid, unrelated.pid);
-    }
+    assertOnlyTreeTraced(text.events, metadata.scope.root_pids[0]!, unrelated.pid!);
     rmSync(output, { recursive: true, force: true });
   } finally {
     unrelated.kill('SIGKILL');

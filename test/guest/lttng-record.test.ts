@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, onlyRun, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
 import { assertEntriesClosed, straceCounts } from '../helpers/strace.js';
+import { assertOnlyTreeTraced } from '../helpers/tree-scope.js';
 import { processesNamed, requireLttngKernelTracer } from './lttng-guest.js';
 
 const LTTNG = ['--backend', 'lttng'];
@@ -69,16 +70,7 @@ test('lttng: children forked later are recorded from their first syscall; an unr
     const text = await babeltraceEvents(join(dir, 'kernel'));
     assert.equal(text.stderr, '');
 
-    const root = metadata.scope.root_pids[0]!;
-    const traced = new Set([root]);
-    const children: number[] = [];
-    for (const e of text.events) {
-      if (e.name === 'sched_process_fork' && traced.has(e.tid)) {
-        const child = payloadNumber(e, 'child_tid');
-        traced.add(child);
-        children.push(child);
-      }
-    }
+    const { children } = assertOnlyTreeTraced(text.events, metadata.scope.root_pids[0]!, unrelated.pid!);
     const syscalls = text.events.filter((e) => e.name.startsWith('syscall_'));
     assert.ok(children.length >= 4, `sleep and three ls are forked: ${children.join(', ')}`);
     for (const child of children) {
@@ -94,10 +86,6 @@ test('lttng: children forked later are recorded from their first syscall; an unr
     const lsThreads = new Set(syscalls.filter((e) => e.procname === 'ls').map((e) => e.tid));
     assert.equal(lsThreads.size, 3, 'three ls children, each with its syscalls');
     assert.equal(text.events.filter((e) => e.name === 'sched_process_exec' && e.payload.includes('/ls"')).length, 3);
-    for (const e of syscalls) {
-      assert.ok(traced.has(e.tid), `syscall event of an untraced thread ${e.tid} (${e.procname}): ${e.name}`);
-      assert.notEqual(e.pid, unrelated.pid);
-    }
     rmSync(output, { recursive: true, force: true });
   } finally {
     unrelated.kill('SIGKILL');
