@@ -99,7 +99,7 @@ run() {
     -serial "file:$console" </dev/null >"$out/.guest/qemu.log" 2>&1 &
   local qemu=$!
   # shellcheck disable=SC2064
-  trap "kill $qemu 2>/dev/null; wait $qemu 2>/dev/null" EXIT
+  trap "status=\$?; kill $qemu 2>/dev/null || true; wait $qemu 2>/dev/null || true; exit \$status" EXIT
   trap 'echo "lttng-guest: interrupted, guest stopped" >&2; exit 130' INT TERM
   tail -n +1 --pid="$qemu" -f "$console" &
   local tailer=$!
