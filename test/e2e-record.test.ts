@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
-import { assertEntriesClosed, straceCounts } from './helpers/strace.js';
+import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { recordDdAgainstStrace } from './helpers/strace.js';
 import { assertOnlyTreeTraced } from './helpers/tree-scope.js';
 import { freePort } from '../src/util/ports.js';
 import { readStat } from '../src/util/procfs.js';
@@ -25,36 +25,9 @@ function isRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
 }
 
-function countWhere(events: TextEvent[], name: string, procname: string): number {
-  return events.filter((e) => e.name === name && e.procname === procname).length;
-}
-
 test('dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
   isRoot();
-  const command = 'dd if=/dev/zero of=/dev/null bs=4096 count=20000';
-  const expected = straceCounts(command);
-  const output = tempOutputDir();
-  const result = await runCli(['--custom', command, '--output', output]);
-  assert.equal(result.code, 0, result.stderr);
-  const { dir, metadata } = onlyRun(output);
-  assert.equal(metadata.success, true);
-  assert.equal(metadata.return_code, 0);
-  assert.equal(metadata.trace?.events_lost_total, 0);
-
-  const text = await babeltraceEvents(join(dir, 'kernel'));
-  assert.equal(text.code, 0);
-  assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
-  assert.equal(text.lines, metadata.trace?.events_total, 'babeltrace2 printed as many events as metadata.json reports');
-
-  assert.equal(countWhere(text.events, 'syscall_entry_read', 'dd'), expected.get('read'));
-  assert.equal(countWhere(text.events, 'syscall_entry_write', 'dd'), expected.get('write'));
-  assert.ok((expected.get('read') ?? 0) >= 20000);
-
-  assertEntriesClosed(text.events, 'dd');
-
-  // trace_output.txt is babeltrace2's own text of kernel/.
-  const saved = readFileSync(join(dir, 'trace_output.txt'), 'utf8').split('\n').filter(Boolean);
-  assert.equal(saved.length, text.lines);
+  const { output, dir } = await recordDdAgainstStrace(20000);
   assert.equal(readlinkSync(join(output, 'latest')), dir.split('/').pop());
   rmSync(output, { recursive: true, force: true });
 });

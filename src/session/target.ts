@@ -4,7 +4,7 @@
 // group, so it can be stopped, with everything it started, by group.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { descendantsOf, groupMembers, isAlive, readStat } from '../util/procfs.js';
+import { descendantsOf, isAlive, readStat, treeAndGroup } from '../util/procfs.js';
 
 export interface ExitStatus {
   code: number | null;
@@ -112,7 +112,8 @@ export class GatedProcess {
    * orphaned out of the tree, but not out of the group.
    */
   livePids(): number[] {
-    return [...new Set([this.pid, ...descendantsOf(this.pid), ...groupMembers(this.pid)])].filter((pid) => isAlive(pid) && readStat(pid)?.state !== 'Z');
+    const { descendants, group } = treeAndGroup(this.pid);
+    return [...new Set([this.pid, ...descendants, ...group])].filter((pid) => isAlive(pid) && readStat(pid)?.state !== 'Z');
   }
 
   /**

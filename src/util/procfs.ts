@@ -54,26 +54,31 @@ export function tasksOf(pid: number): ProcTask[] {
 }
 
 /** Every process under root (root excluded), found by walking parent links. */
-/** The processes of one process group: those that outlive their parent stay in it. */
-export function groupMembers(pgrp: number): number[] {
-  return allPids().filter((pid) => readStat(pid)?.pgrp === pgrp);
+export function descendantsOf(root: number): number[] {
+  return treeAndGroup(root).descendants;
 }
 
-export function descendantsOf(root: number): number[] {
+/**
+ * One pass over /proc: the processes under leader, and those of its process
+ * group (which keeps the ones orphaned out of the tree).
+ */
+export function treeAndGroup(leader: number): { descendants: number[]; group: number[] } {
   const children = new Map<number, number[]>();
+  const group: number[] = [];
   for (const pid of allPids()) {
     const stat = readStat(pid);
     if (!stat) continue;
     children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
+    if (stat.pgrp === leader) group.push(pid);
   }
-  const found: number[] = [];
-  const queue = [...(children.get(root) ?? [])];
+  const descendants: number[] = [];
+  const queue = [...(children.get(leader) ?? [])];
   while (queue.length > 0) {
     const pid = queue.shift()!;
-    found.push(pid);
+    descendants.push(pid);
     queue.push(...(children.get(pid) ?? []));
   }
-  return found;
+  return { descendants, group };
 }
 
 export function openFiles(pid: number): Array<{ fd: number; path: string }> {

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, onlyRun, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
-import { assertEntriesClosed, straceCounts } from '../helpers/strace.js';
+import { recordDdAgainstStrace } from '../helpers/strace.js';
 import { assertOnlyTreeTraced } from '../helpers/tree-scope.js';
 import { processesNamed, requireLttngKernelTracer } from './lttng-guest.js';
 
@@ -32,29 +32,8 @@ test('doctor says the LTTng kernel tracer is usable; --backend auto records with
 
 test('lttng, dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
   await requireLttngKernelTracer();
-  const command = 'dd if=/dev/zero of=/dev/null bs=4096 count=3000';
-  const expected = straceCounts(command);
-  const output = tempOutputDir();
-  const result = await runCli(['--custom', command, '--output', output, ...LTTNG]);
-  assert.equal(result.code, 0, result.stderr);
-  const { dir, metadata } = onlyRun(output);
-  assert.equal(metadata.success, true, metadata.error ?? '');
+  const { output, metadata } = await recordDdAgainstStrace(3000, LTTNG);
   assert.equal(metadata.backend?.name, 'lttng');
-  assert.equal(metadata.return_code, 0);
-  assert.equal(metadata.trace?.events_lost_total, 0);
-
-  const text = await babeltraceEvents(join(dir, 'kernel'));
-  assert.equal(text.code, 0);
-  assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
-  assert.equal(text.lines, metadata.trace?.events_total, 'babeltrace2 printed as many events as metadata.json reports');
-  const ofDd = (name: string) => text.events.filter((e) => e.name === name && e.procname === 'dd').length;
-  assert.ok((expected.get('read') ?? 0) >= 3000);
-  assert.equal(ofDd('syscall_entry_read'), expected.get('read'));
-  assert.equal(ofDd('syscall_entry_write'), expected.get('write'));
-  assertEntriesClosed(text.events, 'dd');
-
-  const saved = readFileSync(join(dir, 'trace_output.txt'), 'utf8').split('\n').filter(Boolean);
-  assert.equal(saved.length, text.lines, 'trace_output.txt is the whole trace');
   rmSync(output, { recursive: true, force: true });
 });
 

@@ -14,6 +14,7 @@ import type { AnalysisReport, ProcessNode } from '../../src/analysis/model.js';
 import type { RunMetadata } from '../../src/session/metadata.js';
 import { freePort } from '../../src/util/ports.js';
 import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
+import { followForks } from '../helpers/tree-scope.js';
 import { guestResultsDir, requireLttngKernelTracer } from './lttng-guest.js';
 
 const UNISTD = '/usr/include/x86_64-linux-gnu/asm/unistd_64.h';
@@ -106,13 +107,8 @@ async function record(backend: 'ftrace' | 'lttng', port: number): Promise<Record
 
 /** Threads of the traced trees: the roots and everything they forked, as the trace itself says. */
 function tracedThreads(r: Recording): Set<number> {
-  const traced = new Set(r.metadata.scope.root_pids);
-  for (const command of r.metadata.commands) if (command.traced) traced.add(command.pid);
-  for (const e of r.events) {
-    const child = /child_tid = (\d+)/.exec(e.payload);
-    if (e.name === 'sched_process_fork' && child && traced.has(e.tid)) traced.add(Number(child[1]));
-  }
-  return traced;
+  const roots = [...r.metadata.scope.root_pids, ...r.metadata.commands.filter((c) => c.traced).map((c) => c.pid)];
+  return followForks(r.events, roots).traced;
 }
 
 /**

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTool, type TextEvent } from './cli.js';
+import type { RunMetadata } from '../../src/session/metadata.js';
+import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './cli.js';
 
 /** strace's own count of each syscall of a command (strace -f -c). */
 export function straceCounts(command: string): Map<string, number> {
@@ -40,4 +41,39 @@ export function assertEntriesClosed(events: TextEvent[], procname: string): void
     }
   }
   assert.deepEqual([...open.values()].filter((s) => s !== 'exit_group' && s !== 'exit'), [], `${procname}: syscalls left open`);
+}
+
+/**
+ * Records `dd if=/dev/zero of=/dev/null bs=4096 count=BLOCKS` through the CLI
+ * (with extraArgs: a backend) and checks what every recorder owes: a clean
+ * run with nothing lost; babeltrace2 reading exactly metadata.json's events
+ * with no warning; dd's reads and writes as strace -f -c counts them, each
+ * entry closed by its exit; trace_output.txt the whole text. The caller
+ * removes `output`.
+ */
+export async function recordDdAgainstStrace(blocks: number, extraArgs: string[] = []): Promise<{ output: string; dir: string; metadata: RunMetadata }> {
+  const command = `dd if=/dev/zero of=/dev/null bs=4096 count=${blocks}`;
+  const expected = straceCounts(command);
+  assert.ok((expected.get('read') ?? 0) >= blocks);
+  const output = tempOutputDir();
+  const result = await runCli(['--custom', command, '--output', output, ...extraArgs]);
+  assert.equal(result.code, 0, result.stderr);
+  const { dir, metadata } = onlyRun(output);
+  assert.equal(metadata.success, true, metadata.error ?? '');
+  assert.equal(metadata.return_code, 0);
+  assert.equal(metadata.trace?.events_lost_total, 0);
+
+  const text = await babeltraceEvents(join(dir, 'kernel'));
+  assert.equal(text.code, 0);
+  assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
+  assert.equal(text.lines, metadata.trace?.events_total, 'babeltrace2 printed as many events as metadata.json reports');
+  const ofDd = (name: string) => text.events.filter((e) => e.name === name && e.procname === 'dd').length;
+  assert.equal(ofDd('syscall_entry_read'), expected.get('read'));
+  assert.equal(ofDd('syscall_entry_write'), expected.get('write'));
+  assertEntriesClosed(text.events, 'dd');
+
+  // trace_output.txt is babeltrace2's own text of kernel/.
+  const saved = readFileSync(join(dir, 'trace_output.txt'), 'utf8').split('\n').filter(Boolean);
+  assert.equal(saved.length, text.lines, 'trace_output.txt is the whole trace');
+  return { output, dir, metadata };
 }

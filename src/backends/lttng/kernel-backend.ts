@@ -75,6 +75,7 @@ export class LttngKernelBackend implements RecordingBackend {
     const perCpu = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus().length, memAvailableBytes());
     const geometry = kernelChannelGeometry(perCpu, exactBufferSize);
     if (!this.options.systemWide) this.scope = await UtsScope.create();
+    const filter = this.scope ? scopeFilter(this.scope.inode, this.scope.holderPid) : null;
     Object.assign(this.details, {
       channel: KERNEL_CHANNEL,
       subbuffer_bytes: geometry.subbufferBytes,
@@ -83,7 +84,7 @@ export class LttngKernelBackend implements RecordingBackend {
       scope: this.scope
         ? {
             kind: 'the traced tree in a UTS namespace of its own, followed through every fork by the kernel',
-            filter: scopeFilter(this.scope.inode, this.scope.holderPid),
+            filter,
             unfiltered_events: [...BOTH_SIDES_EVENTS, 'lttng_statedump_*'],
           }
         : { kind: 'every process' },
@@ -96,7 +97,7 @@ export class LttngKernelBackend implements RecordingBackend {
       allSyscalls: coversAllSyscalls(this.options),
       perCpuBufferBytes: perCpu,
       exactBufferSize,
-      scopeFilter: this.scope ? scopeFilter(this.scope.inode, this.scope.holderPid) : null,
+      scopeFilter: filter,
     });
     try {
       await this.client.runPlan(plan);
