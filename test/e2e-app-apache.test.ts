@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertIntrudersRefused, webServerPlan, type LiveInstance } from './helpers/intruder.js';
 import { requireTool } from './helpers/cli.js';
 import { assertWorkersServe, systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
 import { parseAbOutput } from '../src/apps/web-server.js';
@@ -41,13 +42,18 @@ test('ab report parser', () => {
   assert.equal(parseAbOutput('Complete requests: 10\nFailed requests: 0\n').non_2xx_responses, 0, 'ab leaves out a zero count');
 });
 
-test('apache: ab figures, workers forked by the master accept and send, nothing left; system dirs untouched', async () => {
+test('apache: ab figures, workers forked by the master accept and send, 127.0.0.1 only, nothing left; system dirs untouched', async () => {
   requireTool('apache2', 'apache2');
   requireTool('ab', 'apache2-utils');
 
   const systemBefore = systemDirsState();
   const before = snapshotLeftovers();
-  const { metadata, events } = await runApp('apache', 5, ['--events', WEB_SERVER_EVENTS]);
+  const seen: { live?: LiveInstance } = {};
+  const { metadata, events } = await runApp('apache', 5, ['--events', WEB_SERVER_EVENTS], undefined, (live, ended) => {
+    seen.live = live;
+    return assertIntrudersRefused(live, ended, true, webServerPlan);
+  });
+  assert.deepEqual(seen.live!.listening, [`127.0.0.1:${metadata.app.config.port}`], 'listens on 127.0.0.1 only');
 
   const figures = metadata.benchmark?.figures ?? {};
   assert.match(metadata.benchmark?.command ?? '', /\/ab -t \d+ .*-c 50 -k http:\/\/127\.0\.0\.1:\d+\/$/);

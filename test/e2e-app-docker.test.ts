@@ -3,9 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertIntrudersRefused } from './helpers/intruder.js';
 import { requireTool, type TextEvent } from './helpers/cli.js';
 
 /** Paths dockerd, containerd and the shims create outside their roots when missing; the run must leave them as it found them. */
@@ -45,14 +46,21 @@ function processParents(events: TextEvent[]): Map<number, number> {
   return parents;
 }
 
-test('docker: lifecycle figures, dockerd -> containerd -> shim -> container traced, nothing left', async () => {
+test('docker: lifecycle figures, dockerd -> containerd -> shim -> container traced, no other user gets in, nothing left', async () => {
   requireTool('dockerd', 'docker.io');
   requireTool('busybox', 'busybox-static');
 
   const hostPathsBefore = HOST_PATHS.map((p) => [p, existsSync(p)]);
   const interfacesBefore = networkInterfaces();
   const before = snapshotLeftovers();
-  const { metadata, events } = await runApp('docker', 5);
+  const { metadata, events } = await runApp('docker', 5, [], undefined, (live, ended) => {
+    const docker = (...args: string[]) => ['docker', '-H', `unix://${join(live.dir, 'docker.sock')}`, ...args];
+    assert.equal(statSync(live.dir).mode & 0o777, 0o700, "the instance dir, where dockerd's socket is, is private");
+    return assertIntrudersRefused(live, ended, false, () => ({
+      control: { argv: docker('version', '--format', '{{.Server.Version}}') },
+      attempts: [{ what: "docker on the run's dockerd socket", argv: docker('version', '--format', '{{.Server.Version}}') }],
+    }));
+  });
 
   const figures = metadata.benchmark?.figures ?? {};
   // The iteration cut at the deadline reports the phases it finished, not a whole lifecycle.

@@ -2,7 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNothingLeftBehind, portIsClosed, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertIntrudersRefused, assertNamespaceGone, assertSecretNotOnCommandLines, type LiveInstance } from './helpers/intruder.js';
 import type { TextEvent } from './helpers/cli.js';
 import { requirePrograms } from '../src/apps/catalog.js';
 import { requireProgram, serviceUser } from '../src/apps/service-user.js';
@@ -11,13 +14,36 @@ const SLAP_CLIENTS = 8;
 
 const tidsDoing = (events: TextEvent[], name: string) => new Set(events.filter((e) => e.name === name).map((e) => e.tid));
 
-test('mysql: mariadb-slap figures, server threads on their client sockets, run as mysql, nothing left', async () => {
+test('mysql: mariadb-slap figures, server threads on their client sockets, run as mysql, no other user gets in, nothing left', async () => {
   requirePrograms('mysql');
   requireProgram(['mariadb-install-db', 'mysql_install_db'], 'mariadb-server');
   const mysqlUser = serviceUser('mysql', 'mariadb-server');
 
   const before = snapshotLeftovers();
-  const { metadata, events } = await runApp('mysql', 5);
+  const seen: { live?: LiveInstance; secret?: string } = {};
+  const { metadata, events } = await runApp('mysql', 5, [], undefined, async (live, ended) => {
+    seen.live = live;
+    const socket = join(live.dir, 'mysqld.sock');
+    const client = (...args: string[]) => ['mariadb', '--no-defaults', ...args, '-e', 'SELECT 1'];
+    await assertIntrudersRefused(live, ended, true, (port) => {
+      const tcp = ['--protocol=tcp', '-h', '127.0.0.1', '-P', String(port)];
+      return {
+        control: { argv: client(`--socket=${socket}`, '-u', 'root') },
+        attempts: [
+          { what: 'root over TCP from the host', argv: client(...tcp, '-u', 'root') },
+          { what: 'root over the unix socket', argv: client(`--socket=${socket}`, '-u', 'root') },
+          { what: 'root over TCP inside the namespace, no password', argv: client(...tcp, '-u', 'root'), insideNamespace: true },
+          { what: 'the benchmark account inside the namespace, no password', argv: client(...tcp, '-u', 'benchmark'), insideNamespace: true },
+        ],
+      };
+    });
+    const options = join(live.dir, 'client.cnf');
+    assert.equal(statSync(options).mode & 0o777, 0o600, 'the client option file is private');
+    seen.secret = /^password=(.+)$/m.exec(readFileSync(options, 'utf8'))?.[1];
+    assertSecretNotOnCommandLines(seen.secret!);
+  });
+  assert.equal(JSON.stringify(metadata).includes(seen.secret!), false, 'metadata.json holds the secret');
+  assert.match(metadata.app.access?.authentication ?? '', /password made for the run/);
 
   const figures = metadata.benchmark?.figures ?? {};
   assert.ok((figures.queries_per_second ?? 0) > 0, `figures: ${JSON.stringify(figures)}`);
@@ -63,5 +89,5 @@ test('mysql: mariadb-slap figures, server threads on their client sockets, run a
   );
 
   assertNothingLeftBehind(before, metadata);
-  assert.ok(await portIsClosed(Number(metadata.app.config.port)), 'the instance port is closed');
+  assertNamespaceGone(seen.live!);
 });

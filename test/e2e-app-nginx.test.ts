@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertIntrudersRefused, webServerPlan, type LiveInstance } from './helpers/intruder.js';
 import { requireTool } from './helpers/cli.js';
 import { assertNginxServed } from './helpers/app-checks.js';
 import { systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
@@ -50,13 +51,18 @@ test('wrk report parser', () => {
   assert.deepEqual(parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused'), {});
 });
 
-test('nginx: wrk figures, two workers forked by the master accept and send, nothing left; system dirs untouched', async () => {
+test('nginx: wrk figures, two workers forked by the master accept and send, 127.0.0.1 only, nothing left; system dirs untouched', async () => {
   requireTool('nginx', 'nginx');
   requireTool('wrk', 'wrk');
 
   const systemBefore = systemDirsState();
   const before = snapshotLeftovers();
-  const { metadata, events } = await runApp('nginx', 5, ['--events', WEB_SERVER_EVENTS]);
+  const seen: { live?: LiveInstance } = {};
+  const { metadata, events } = await runApp('nginx', 5, ['--events', WEB_SERVER_EVENTS], undefined, (live, ended) => {
+    seen.live = live;
+    return assertIntrudersRefused(live, ended, true, webServerPlan);
+  });
+  assert.deepEqual(seen.live!.listening, [`127.0.0.1:${metadata.app.config.port}`], 'listens on 127.0.0.1 only');
 
   const workers = assertNginxServed(metadata, events);
 

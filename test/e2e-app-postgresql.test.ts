@@ -7,14 +7,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { assertNothingLeftBehind, portIsClosed, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
+import { assertIntrudersRefused, assertNamespaceGone, assertSecretNotOnCommandLines, environmentValue, type LiveInstance } from './helpers/intruder.js';
 import { requirePrograms } from '../src/apps/catalog.js';
 import { serviceUser } from '../src/apps/service-user.js';
 import { freePort } from '../src/util/ports.js';
 
 const PGBENCH_CLIENTS = 8;
 
-test('postgresql: pgbench figures, a backend forked per connection, nothing left; another PostgreSQL keeps running', async () => {
+test('postgresql: pgbench figures, a backend forked per connection, no other user gets in, nothing left; another PostgreSQL keeps running', async () => {
   const programs = requirePrograms('postgresql');
   const bin = dirname(realpathSync(programs.postgres!));
   const postgresUser = serviceUser('postgres', 'postgresql');
@@ -44,7 +45,31 @@ test('postgresql: pgbench figures, a backend forked per connection, nothing left
     const startedAt = psqlOther('SELECT pg_postmaster_start_time()').stdout.trim();
 
     const before = snapshotLeftovers();
-    const { metadata, events } = await runApp('postgresql', 5);
+    const seen: { live?: LiveInstance; secret?: string } = {};
+    const { metadata, events } = await runApp('postgresql', 5, [], undefined, async (live, ended) => {
+      seen.live = live;
+      const psql = (...args: string[]) => [join(bin, 'psql'), '-X', '-w', ...args, '-U', 'postgres', '-d', 'postgres', '-c', 'SELECT 1'];
+      await assertIntrudersRefused(live, ended, true, (port) => {
+        const tcp = ['-h', '127.0.0.1', '-p', String(port)];
+        return {
+          control: { argv: [join(bin, 'pg_isready'), '-q', ...tcp] },
+          attempts: [
+            { what: 'psql over TCP from the host', argv: psql(...tcp) },
+            { what: 'psql over the unix socket', argv: psql('-h', live.dir, '-p', String(port)) },
+            { what: 'psql over TCP inside the namespace, no password', argv: psql(...tcp), insideNamespace: true },
+          ],
+        };
+      });
+      // The clients have it in their environment, never on their command line.
+      for (let i = 0; i < 100 && !seen.secret && !ended(); i++) {
+        seen.secret = environmentValue('PGPASSWORD') ?? undefined;
+        if (!seen.secret) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(seen.secret, 'no client of the run had PGPASSWORD');
+      assertSecretNotOnCommandLines(seen.secret);
+    });
+    assert.equal(JSON.stringify(metadata).includes(seen.secret!), false, 'metadata.json holds the secret');
+    assert.match(metadata.app.access?.authentication ?? '', /scram-sha-256/);
 
     const figures = metadata.benchmark?.figures ?? {};
     assert.ok((figures.tps ?? 0) > 0 && (figures.transactions ?? 0) > 0, `figures: ${JSON.stringify(figures)}`);
@@ -52,7 +77,7 @@ test('postgresql: pgbench figures, a backend forked per connection, nothing left
     assert.equal(figures.failed_transactions, 0);
     assert.equal(figures.clients, PGBENCH_CLIENTS);
     assert.match(metadata.app.version ?? '', /^\d+\.\d+/);
-    assert.match(metadata.setup_commands[0] ?? '', /setpriv .*\/initdb -D \S+ -A trust -U postgres/);
+    assert.match(metadata.setup_commands[0] ?? '', /setpriv .*\/initdb -D \S+ -A scram-sha-256 --pwfile=\S+ -U postgres/);
     assert.deepEqual(
       metadata.commands.filter((c) => c.role === 'smoke').map((c) => [c.label, c.return_code]),
       [['SELECT version()', 0], ['SELECT now()', 0], ['a small transaction', 0], ['pgbench -i (initialise)', 0]],
@@ -81,7 +106,7 @@ test('postgresql: pgbench figures, a backend forked per connection, nothing left
     assert.equal(events.filter((e) => e.procname === 'pgbench' && e.name.startsWith('syscall_')).length, 0, 'the benchmark client is not traced');
 
     assertNothingLeftBehind(before, metadata);
-    assert.ok(await portIsClosed(Number(metadata.app.config.port)), 'the instance port is closed');
+    assertNamespaceGone(seen.live!);
 
     // The other cluster: same postmaster, never restarted, its data intact.
     assert.doesNotThrow(() => process.kill(other.pid!, 0), 'the other postmaster is alive');

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { assertRedisServed } from './helpers/app-checks.js';
+import { assertIntrudersRefused, assertNamespaceGone, type LiveInstance } from './helpers/intruder.js';
 import { requireTool } from './helpers/cli.js';
 import { freePort } from '../src/util/ports.js';
 
-test('redis: benchmark figures, server syscalls on its socket, nothing left; another Redis keeps running', async () => {
+test('redis: benchmark figures, server syscalls on its socket, no other user gets in, nothing left; another Redis keeps running', async () => {
   requireTool('redis-server', 'redis-server');
   requireTool('redis-benchmark', 'redis-tools');
 
@@ -25,11 +26,24 @@ test('redis: benchmark figures, server syscalls on its socket, nothing left; ano
     assert.equal(ping(), 'PONG');
 
     const before = snapshotLeftovers();
-    const { metadata, events } = await runApp('redis', 4, [], (e) => e.name.startsWith('syscall_entry_'));
+    const seen: { live?: LiveInstance } = {};
+    const { metadata, events } = await runApp('redis', 4, [], (e) => e.name.startsWith('syscall_entry_'), (instance, ended) => {
+      seen.live = instance;
+      return assertIntrudersRefused(instance, ended, true, (port) => ({
+        control: { argv: ['redis-cli', '-h', '127.0.0.1', '-p', String(port), 'ping'] },
+        attempts: [
+          { what: 'redis-cli on 127.0.0.1 from the host', argv: ['redis-cli', '-h', '127.0.0.1', '-p', String(port), 'ping'] },
+          { what: 'redis-cli on the unix socket', argv: ['redis-cli', '-s', join(instance.dir, 'redis.sock'), 'ping'] },
+        ],
+      }));
+    });
+    assert.deepEqual(seen.live!.listening, [`127.0.0.1:${metadata.app.config.port}`]);
+    assert.match(metadata.app.access?.network ?? '', /private network namespace/);
 
     assertRedisServed(metadata, events);
 
     assertNothingLeftBehind(before, metadata);
+    assertNamespaceGone(seen.live!);
     assert.equal(ping(), 'PONG', 'the other Redis still answers');
   } finally {
     other.kill('SIGTERM');

@@ -21,6 +21,7 @@ import {
   stopAndWait,
   writeDocumentRoot,
   webBenchmarkFailure,
+  WEB_SERVER_ACCESS,
 } from './web-server.js';
 
 const MODULES_DIR = '/usr/lib/apache2/modules';
@@ -97,6 +98,7 @@ export const apacheProfile: AppProfile = {
         description: `Apache HTTP server (mpm_event) under ab -k, ${BENCHMARK_CONNECTIONS} connections`,
         version,
         config: { port, dir, config_file: config, document_root: root.dir, pid_file: pidFile, mpm: 'event', modules: MODULES, user: WORKER_USER },
+        access: WEB_SERVER_ACCESS,
         setupCommands: [],
         // In the foreground, so the traced pid stays the master.
         server: { command: `exec ${apacheCommand('-DFOREGROUND')}`, output: 'capture' },

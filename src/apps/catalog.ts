@@ -35,6 +35,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
       { names: ['redis-server'], debianPackage: 'redis-server', role: 'server' },
       { names: ['redis-cli'], debianPackage: 'redis-tools', role: 'client' },
       { names: ['redis-benchmark'], debianPackage: 'redis-tools', role: 'benchmark' },
+      { names: ['ip'], debianPackage: 'iproute2', role: 'tool' },
+      { names: ['unshare'], debianPackage: 'util-linux', role: 'tool' },
+      { names: ['nsenter'], debianPackage: 'util-linux', role: 'tool' },
     ],
   },
   {
@@ -69,6 +72,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
       { names: ['mariadb-install-db', 'mysql_install_db'], debianPackage: 'mariadb-server', role: 'tool' },
       { names: ['mariadb-admin', 'mysqladmin'], debianPackage: 'mariadb-client', role: 'tool' },
       { names: ['setpriv'], debianPackage: 'util-linux', role: 'tool' },
+      { names: ['ip'], debianPackage: 'iproute2', role: 'tool' },
+      { names: ['unshare'], debianPackage: 'util-linux', role: 'tool' },
+      { names: ['nsenter'], debianPackage: 'util-linux', role: 'tool' },
     ],
   },
   {
@@ -84,6 +90,9 @@ export const APPLICATIONS: ApplicationEntry[] = [
       { names: ['pg_ctl'], debianPackage: 'postgresql', role: 'tool', extraDirs: ['/usr/lib/postgresql/*/bin'] },
       { names: ['pg_isready'], debianPackage: 'postgresql-client', role: 'tool' },
       { names: ['setpriv'], debianPackage: 'util-linux', role: 'tool' },
+      { names: ['ip'], debianPackage: 'iproute2', role: 'tool' },
+      { names: ['unshare'], debianPackage: 'util-linux', role: 'tool' },
+      { names: ['nsenter'], debianPackage: 'util-linux', role: 'tool' },
     ],
   },
   {

@@ -15,6 +15,7 @@ export function customInstance(options: CustomOptions): AppInstance {
     description: `custom command: ${options.command}`,
     version: null,
     config: {},
+    access: null,
     setupCommands: [],
     server: { command: options.command, output: 'inherit' },
     readyCommand: options.readyCommand,

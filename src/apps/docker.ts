@@ -273,6 +273,11 @@ export const dockerProfile: AppProfile = {
           image_rootfs: `${busybox} with ${APPLETS.join(', ')}`,
           client: programs.docker,
         },
+        access: {
+          network: "no TCP: dockerd's socket in the run's 0700 directory; containers without a network",
+          authentication: null,
+          note: 'only root can reach the socket, as with a system dockerd',
+        },
         setupCommands: [buildRootfs, `${importImage}  # once dockerd answers, as the first smoke step`],
         server: { command: `exec ${q(programs.dockerd!)} --config-file ${q(configFile)}`, cwd: dir, output: 'capture' },
         readyCommand: `${docker} version --format '{{.Server.Version}}'`,

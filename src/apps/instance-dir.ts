@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onEmergency } from '../util/emergency.js';
@@ -31,4 +32,16 @@ export function makeInstanceDir(app: string, owner?: { uid: number; gid: number 
 /** Quotes a string for a POSIX shell command line. */
 export function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A password for one run: 144 random bits, letters, digits, - and _ (safe in every config syntax we write). */
+export function newSecret(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** A file only its owner reads (0600): configuration that holds the run's secret. */
+export function writePrivateFile(path: string, content: string, owner?: { uid: number; gid: number }): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  if (owner) chownSync(path, owner.uid, owner.gid);
 }

@@ -2,20 +2,27 @@
 // user, with its own option file, datadir (mariadb-install-db), socket, pid
 // file and port; the mariadb client for the smoke test; mariadb-slap's mixed
 // auto-generated load over TCP as the benchmark. Clients read no option file
-// (--no-defaults), so /etc/mysql never matters.
+// but the run's own, so /etc/mysql never matters.
+// Locked to the run: the server listens in a network namespace of the run's
+// own; root logs in only over the socket in the 0700 directory, as the OS
+// root (unix_socket); the benchmark's TCP account has a password made for
+// the run, handed to mariadb-slap in a 0600 option file.
 
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../util/ports.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
-import { makeInstanceDir, shellQuote } from './instance-dir.js';
+import { makeInstanceDir, newSecret, shellQuote, writePrivateFile } from './instance-dir.js';
+import { NamespaceHolder } from '../util/namespace-holder.js';
 import type { AppProfile } from './profile.js';
 import { requireProgram, runSetupStep, serviceUser } from './service-user.js';
 
 const CLIENTS = 8;
 const SLAP_ITERATIONS = 3;
 const QUERIES_PER_ITERATION = 1600;
+/** The account mariadb-slap uses over TCP; root has no TCP account at all. */
+const BENCHMARK_USER = 'benchmark';
 
 /** mariadb-slap's report: seconds to run all queries (average, min, max), clients, queries per client; queries/s derived. */
 export function parseSlapReport(stdout: string): Record<string, number> {
@@ -46,7 +53,13 @@ export const mysqlProfile: AppProfile = {
     const user = serviceUser('mysql', 'mariadb-server');
     const port = await freePort();
     const { dir, remove } = makeInstanceDir('mysql', user);
+    let network: NamespaceHolder | null = null;
+    const cleanup = () => {
+      network?.close();
+      remove();
+    };
     try {
+      network = await NamespaceHolder.createNetwork('a MariaDB instance listens in a network namespace of its own');
       const datadir = join(dir, 'data');
       const socket = join(dir, 'mysqld.sock');
       const optionFile = join(dir, 'my.cnf');
@@ -73,13 +86,30 @@ export const mysqlProfile: AppProfile = {
           '',
         ].join('\n'),
       );
+      const secret = newSecret();
+      // Read once by mariadb-install-db (as root), then removed: the secret stays only in clientOptions.
+      const accountsFile = join(dir, 'accounts.sql');
+      writePrivateFile(
+        accountsFile,
+        // The bootstrap server runs without grant tables until they are flushed in.
+        'FLUSH PRIVILEGES;\n' +
+          `CREATE USER '${BENCHMARK_USER}'@'127.0.0.1' IDENTIFIED BY '${secret}';\n` +
+          `GRANT ALL PRIVILEGES ON *.* TO '${BENCHMARK_USER}'@'127.0.0.1';\n`,
+      );
+      const clientOptions = join(dir, 'client.cnf');
+      writePrivateFile(clientOptions, ['[client]', `user=${BENCHMARK_USER}`, `password=${secret}`, ''].join('\n'));
       const installArgs = [
         `--defaults-file=${optionFile}`,
         `--user=${user.name}`,
-        '--auth-root-authentication-method=normal',
+        '--auth-root-authentication-method=socket',
+        `--extra-file=${accountsFile}`,
         '--skip-test-db',
       ];
-      await runSetupStep(installDb, installArgs, dir);
+      try {
+        await runSetupStep(installDb, installArgs, dir);
+      } finally {
+        rmSync(accountsFile, { force: true });
+      }
       const version = /Ver\s+(\S+)/.exec((await runCommand(programs.mariadbd!, ['--version'])).stdout)?.[1] ?? null;
 
       const overSocket = `--no-defaults --socket=${shellQuote(socket)} --user=root`;
@@ -88,7 +118,12 @@ export const mysqlProfile: AppProfile = {
         application: 'mysql',
         description: `MariaDB under mariadb-slap (mixed auto-generated SQL, ${CLIENTS} clients over TCP)`,
         version,
-        config: { port, dir, config_file: optionFile, datadir, socket, user: user.name },
+        config: { port, dir, config_file: optionFile, datadir, socket, user: user.name, client_option_file: clientOptions },
+        access: {
+          network: 'private network namespace (127.0.0.1 inside it), unix socket in a 0700 directory',
+          authentication: `root: unix_socket (the OS root, over the socket only); ${BENCHMARK_USER}@127.0.0.1: a password made for the run, in a 0600 option file`,
+        },
+        launchPrefix: network.launchPrefix(),
         setupCommands: [[installDb, ...installArgs].map(shellQuote).join(' ')],
         server: { command: `exec ${user.run(`${programs.mariadbd} --defaults-file=${shellQuote(optionFile)}`)}`, cwd: dir, output: 'capture' },
         readyCommand: `${admin} ${overSocket} ping`,
@@ -109,7 +144,7 @@ export const mysqlProfile: AppProfile = {
         benchmark: {
           label: 'mariadb-slap',
           command:
-            `${programs['mariadb-slap']} --no-defaults --protocol=tcp --host=127.0.0.1 --port=${port} --user=root ` +
+            `${programs['mariadb-slap']} --defaults-file=${shellQuote(clientOptions)} --protocol=tcp --host=127.0.0.1 --port=${port} ` +
             `--concurrency=${CLIENTS} --iterations=${SLAP_ITERATIONS} --number-of-queries=${QUERIES_PER_ITERATION} ` +
             '--auto-generate-sql --auto-generate-sql-load-type=mixed',
           repeatUntilDeadline: true,
@@ -117,10 +152,10 @@ export const mysqlProfile: AppProfile = {
         },
         // Waits until the server has removed its pid file, i.e. has shut down.
         stopCommand: `${admin} ${overSocket} shutdown`,
-        cleanup: remove,
+        cleanup,
       };
     } catch (error) {
-      remove();
+      cleanup();
       throw error;
     }
   },

@@ -22,6 +22,7 @@ import {
   stopAndWait,
   writeDocumentRoot,
   webBenchmarkFailure,
+  WEB_SERVER_ACCESS,
 } from './web-server.js';
 
 const WORKER_PROCESSES = 2;
@@ -104,6 +105,7 @@ export const nginxProfile: AppProfile = {
         description: `Nginx HTTP server (master + ${WORKER_PROCESSES} workers) under ${benchmark.label}, ${BENCHMARK_CONNECTIONS} connections`,
         version,
         config: { port, dir, config_file: config, document_root: root.dir, pid_file: pidFile, worker_processes: WORKER_PROCESSES, user: WORKER_USER },
+        access: WEB_SERVER_ACCESS,
         setupCommands: [],
         // In the foreground, so the traced pid stays the master.
         server: { command: `exec ${nginxCommand("-g 'daemon off; master_process on;'")}`, output: 'capture' },

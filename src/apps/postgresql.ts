@@ -2,13 +2,17 @@
 // run as the postgres user (it refuses root) with its own socket dir and port;
 // psql for the smoke test; pgbench (initialised first) over TCP for the
 // benchmark. The postmaster is the traced pid: no pg_ctl start, which daemonizes.
+// Locked to the run: the server listens in a network namespace of the run's
+// own, and every login, over TCP or the socket, needs the password made for
+// the run (scram-sha-256), which the clients get in their environment.
 
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort } from '../util/ports.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
-import { makeInstanceDir, shellQuote } from './instance-dir.js';
+import { makeInstanceDir, newSecret, shellQuote, writePrivateFile } from './instance-dir.js';
+import { NamespaceHolder } from '../util/namespace-holder.js';
 import type { AppProfile, BenchmarkStep } from './profile.js';
 import { requireProgram, runSetupStep, serviceUser } from './service-user.js';
 
@@ -58,10 +62,24 @@ export const postgresqlProfile: AppProfile = {
     const user = serviceUser('postgres', 'postgresql');
     const port = await freePort();
     const { dir, remove } = makeInstanceDir('postgresql', user);
+    let network: NamespaceHolder | null = null;
+    const cleanup = () => {
+      network?.close();
+      remove();
+    };
     try {
+      network = await NamespaceHolder.createNetwork('a PostgreSQL instance listens in a network namespace of its own');
       const datadir = join(dir, 'data');
-      const initdbArgs = ['-D', datadir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'];
-      await runSetupStep(...user.argv(initdb, initdbArgs), dir);
+      const secret = newSecret();
+      // Read by initdb (as postgres), then removed: the secret stays only in the clients' environment.
+      const passwordFile = join(dir, 'superuser-password');
+      writePrivateFile(passwordFile, `${secret}\n`, user);
+      const initdbArgs = ['-D', datadir, '-A', 'scram-sha-256', `--pwfile=${passwordFile}`, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'];
+      try {
+        await runSetupStep(...user.argv(initdb, initdbArgs), dir);
+      } finally {
+        rmSync(passwordFile, { force: true });
+      }
       const version = /\(PostgreSQL\) (\S+)/.exec((await runCommand(postgres, ['--version'])).stdout)?.[1] ?? null;
 
       // fsync off: a throw-away cluster; the benchmark measures the server, not the disk.
@@ -83,6 +101,12 @@ export const postgresqlProfile: AppProfile = {
           user: user.name,
           settings,
         },
+        access: {
+          network: 'private network namespace (127.0.0.1 inside it), unix socket in a 0700 directory',
+          authentication: 'scram-sha-256 on TCP and the socket, with a password made for the run (the clients get it as PGPASSWORD)',
+        },
+        launchPrefix: network.launchPrefix(),
+        clientEnv: { PGPASSWORD: secret },
         setupCommands: [user.run([initdb, ...initdbArgs].map(shellQuote).join(' '))],
         server: { command: `exec ${user.run([postgres, ...serverArgs].map(shellQuote).join(' '))}`, cwd: dir, output: 'capture' },
         readyCommand: `${isReady} -q ${overSocket} -d postgres`,
@@ -106,10 +130,10 @@ export const postgresqlProfile: AppProfile = {
         benchmark: pgbenchStep(pgbench, port, durationSeconds),
         // Fast shutdown, waited for; as postgres, since pg_ctl refuses root.
         stopCommand: user.run([pgCtl, 'stop', '-D', datadir, '-m', 'fast', '-w', '-t', '30'].map(shellQuote).join(' ')),
-        cleanup: remove,
+        cleanup,
       };
     } catch (error) {
-      remove();
+      cleanup();
       throw error;
     }
   },

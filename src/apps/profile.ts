@@ -19,6 +19,16 @@ export interface BenchmarkStep extends ClientStep {
   failure?(figures: Record<string, number>): string | null;
 }
 
+/** Who can reach a private instance, for metadata.json: how it is locked, never the secret. */
+export interface InstanceAccess {
+  /** Where it listens: 'private network namespace', 'loopback', 'unix socket in a 0700 directory'. */
+  network: string;
+  /** How a client proves it is the run's, or null when reaching it is the only lock. */
+  authentication: string | null;
+  /** Why, where the choice is not obvious. */
+  note?: string;
+}
+
 export interface AppInstance {
   application: string;
   description: string;
@@ -26,6 +36,15 @@ export interface AppInstance {
   version: string | null;
   /** The instance's own configuration (ports, dirs, config file), for metadata.json. */
   config: Record<string, unknown>;
+  /** Who can reach the instance; null for a custom command, which is the user's own. */
+  access: InstanceAccess | null;
+  /**
+   * Every command of the instance, the server and its clients, runs under it
+   * (the private network namespace's nsenter), before the backend's own prefix.
+   */
+  launchPrefix?: string[];
+  /** Added to the environment of the client commands (ready check, smoke, benchmark, stop): the run's secret, never on a command line. */
+  clientEnv?: Record<string, string>;
   /** What provisioning ran before the server (initdb, image import...). */
   setupCommands: string[];
   /** The traced command; its output is shown (custom commands) or kept for metadata.json. */

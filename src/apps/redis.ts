@@ -1,12 +1,16 @@
 // Redis: a private redis-server (own config, dir, port, no persistence),
 // redis-cli for the smoke test, redis-benchmark SET/GET with 50 clients.
+// The server and its clients run in a network namespace of the run's own:
+// no other user of the machine can reach its port. No password on top:
+// redis-benchmark takes one only as -a on its command line, where ps shows
+// it to every user.
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../util/ports.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
-import { makeInstanceDir, shellQuote } from './instance-dir.js';
+import { makeInstanceDir, shellQuote, writePrivateFile } from './instance-dir.js';
+import { NamespaceHolder } from '../util/namespace-holder.js';
 import type { AppProfile } from './profile.js';
 
 const CLIENTS = 50;
@@ -40,8 +44,19 @@ export const redisProfile: AppProfile = {
     const cli = programs['redis-cli']!;
     const port = await freePort();
     const { dir, remove } = makeInstanceDir('redis');
+    let network: NamespaceHolder | null = null;
+    const cleanup = () => {
+      network?.close();
+      remove();
+    };
+    try {
+      network = await NamespaceHolder.createNetwork('a Redis instance listens in a network namespace of its own');
+    } catch (error) {
+      cleanup();
+      throw error;
+    }
     const config = join(dir, 'redis.conf');
-    writeFileSync(
+    writePrivateFile(
       config,
       [
         `port ${port}`,
@@ -50,6 +65,7 @@ export const redisProfile: AppProfile = {
         `dir ${dir}`,
         `pidfile ${join(dir, 'redis.pid')}`,
         `unixsocket ${join(dir, 'redis.sock')}`,
+        'unixsocketperm 700',
         `logfile ${join(dir, 'redis.log')}`,
         'daemonize no',
         'save ""',
@@ -64,6 +80,12 @@ export const redisProfile: AppProfile = {
       description: 'Redis in-memory store under redis-benchmark (SET and GET, 50 clients)',
       version,
       config: { port, dir, config_file: config },
+      access: {
+        network: 'private network namespace (127.0.0.1 inside it), unix socket in a 0700 directory',
+        authentication: null,
+        note: 'redis-benchmark takes a password only on its command line, which every user sees in ps; the namespace is the lock',
+      },
+      launchPrefix: network.launchPrefix(),
       setupCommands: [],
       server: { command: `exec ${programs['redis-server']} ${shellQuote(config)}`, output: 'capture' },
       readyCommand: `${redisCli('ping')} | grep -q PONG`,
@@ -81,7 +103,7 @@ export const redisProfile: AppProfile = {
         parse: parseRedisBenchmarkCsv,
       },
       stopCommand: redisCli('SHUTDOWN NOSAVE'),
-      cleanup: remove,
+      cleanup,
     };
   },
 };

@@ -8,12 +8,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { makeInstanceDir, shellQuote } from './instance-dir.js';
-import type { AppInstance, ClientStep } from './profile.js';
+import type { AppInstance, ClientStep, InstanceAccess } from './profile.js';
 
 /** The user Debian's apache2 and nginx workers drop to. */
 export const WORKER_USER = 'www-data';
 
 export const BENCHMARK_CONNECTIONS = 50;
+
+/** A web server hands its static test pages to whoever asks, as any web server; it is bound to 127.0.0.1 only. */
+export const WEB_SERVER_ACCESS: InstanceAccess = {
+  network: 'loopback (127.0.0.1) only',
+  authentication: null,
+  note: 'static test pages, readable by any local user as from any web server',
+};
 
 /** uid and gid of www-data; the workers must be able to read the instance's document root. */
 function workerOwner(): { uid: number; gid: number } {

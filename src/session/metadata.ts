@@ -3,6 +3,7 @@
 
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InstanceAccess } from '../apps/profile.js';
 import type { UserspaceSummary } from '../backends/lttng/userspace.js';
 
 export interface CommandRecord {
@@ -42,7 +43,7 @@ export interface RunMetadata {
   interrupted: string | null;
   tool: { name: string; version: string };
   host: { hostname: string; kernel_release: string; kernel_version: string; cpu_count: number };
-  app: { version: string | null; config: Record<string, unknown> };
+  app: { version: string | null; config: Record<string, unknown>; access: InstanceAccess | null };
   backend: { name: string; reason: string; details: Record<string, unknown> } | null;
   clock: { name: string; description: string; realtime_offset_ns: string | null };
   events: { spec: string; tracepoints: string[]; skipped_not_in_kernel: string[] } | null;

@@ -36,10 +36,11 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   }
 }
 
-/** Runs a shell command quietly; true when it exits 0. */
-export function commandSucceeds(command: string): Promise<boolean> {
+/** Runs a shell command quietly (under the programs of prefix, which exec it); true when it exits 0. */
+export function commandSucceeds(command: string, prefix: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore' });
+    const [file, ...args] = [...prefix, '/bin/sh', '-c', command];
+    const child = spawn(file!, args, { stdio: 'ignore', env });
     child.once('error', () => resolve(false));
     child.once('exit', (code) => resolve(code === 0));
   });

@@ -126,6 +126,10 @@ export async function runSession(
     writeMetadata(runDir, metadata);
   });
 
+  // The instance's own namespace first, the backend's inside it; the secret only in the clients' environment.
+  const instancePrefix = instance.launchPrefix ?? [];
+  const clientEnv = { ...process.env, ...instance.clientEnv };
+
   /** Runs one client step; returns its record (kept in metadata.json) and its whole stdout. */
   const runClient = async (
     step: ClientStep,
@@ -136,7 +140,8 @@ export async function runSession(
     client = await GatedProcess.spawn(step.command, {
       output: 'capture',
       echo: role === 'benchmark' && request.echoBenchmark,
-      prefix: request.traceClients ? backend.launchPrefix() : [],
+      env: clientEnv,
+      prefix: [...instancePrefix, ...(request.traceClients ? backend.launchPrefix() : [])],
     });
     if (request.traceClients) backend.follow(client.pid);
     client.release();
@@ -177,7 +182,7 @@ export async function runSession(
     server = await GatedProcess.spawn(instance.server.command, {
       ...instance.server,
       env: userspace?.serverEnvironment(serverEnv) ?? serverEnv,
-      prefix: backend.launchPrefix(),
+      prefix: [...instancePrefix, ...backend.launchPrefix()],
     });
     metadata.scope.root_pids = [server.pid];
     backend.follow(server.pid);
@@ -200,7 +205,7 @@ export async function runSession(
       const ready = instance.readyCommand;
       await waitFor(
         ready ? `ready check "${ready}"` : 'the server to listen on a socket',
-        () => (ready ? commandSucceeds(ready) : hasListeningSocket(tree.livePids())),
+        () => (ready ? commandSucceeds(ready, instancePrefix, clientEnv) : hasListeningSocket(tree.livePids())),
         {
           timeoutMs: instance.readyTimeoutSeconds * 1000,
           signal,
@@ -367,7 +372,7 @@ function initialMetadata(instance: AppInstance, request: RecordingRequest, dirNa
     interrupted: null,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     host: { hostname: hostname(), kernel_release: release(), kernel_version: version(), cpu_count: cpus().length },
-    app: { version: instance.version, config: instance.config },
+    app: { version: instance.version, config: instance.config, access: instance.access },
     backend: null,
     clock: {
       name: 'monotonic',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
 import type { RunMetadata } from '../../src/session/metadata.js';
+import { findLiveInstance, type LiveInstance } from './intruder.js';
 
 export interface LeftoverSnapshot {
   tmpEntries: Set<string>;
@@ -78,11 +79,30 @@ export async function runApp(
   durationSeconds: number,
   extraArgs: string[] = [],
   keep: (e: TextEvent) => boolean = () => true,
+  /** Runs while the run goes on, once its instance exists (the intruder checks). */
+  during?: (live: LiveInstance, runEnded: () => boolean) => Promise<void>,
 ): Promise<AppRun> {
   if (process.getuid?.() !== 0) throw new Error('application end-to-end tests must run as root');
   const output = tempOutputDir();
-  const result = await runCli([app, '--duration', String(durationSeconds), '--output', output, ...extraArgs], { timeoutMs: 600_000 });
+  const before = snapshotLeftovers().tmpEntries;
+  let ended = false;
+  let cliPid = 0;
+  const running = runCli([app, '--duration', String(durationSeconds), '--output', output, ...extraArgs], {
+    timeoutMs: 600_000,
+    onSpawn: (pid) => (cliPid = pid),
+  }).finally(() => {
+    ended = true;
+  });
+  const watching = during
+    ? findLiveInstance(app, before, cliPid, () => ended).then((live) => {
+        assert.ok(live, `the ${app} run ended before its instance could be seen`);
+        return during(live, () => ended);
+      })
+    : Promise.resolve();
+  // The run is waited for whatever the checks found, so nothing is left running.
+  const [result, checked] = await Promise.all([running, watching.then(() => null, (error: unknown) => error)]);
   const { dir, metadata } = onlyRun(output);
+  if (checked) throw checked;
   assert.equal(result.code, 0, `${app} run failed: ${result.stderr}\n${metadata.error}`);
   assert.equal(metadata.success, true);
   assert.equal(metadata.application, app);

@@ -17,9 +17,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

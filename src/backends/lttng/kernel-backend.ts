@@ -1,7 +1,12 @@
 // The LTTng kernel backend, for machines where lttng-modules loads: a
 // session of its own writing CTF straight to disk, the run's event set as
 // LTTng events and syscalls, and the followed process tree kept by a filter
-// on the run's own UTS namespace (uts-scope.ts).
+// on the run's own UTS namespace. LTTng's process trackers do not follow
+// forks (a child is unrecorded until someone tracks it), but a namespace is
+// inherited by every fork inside the kernel, survives exec and setuid, and
+// lttng-modules filters on it (`$ctx.uts_ns`): children are recorded from
+// their first syscall. A new UTS namespace starts with the host's hostname,
+// so the programs see nothing different.
 
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -24,7 +29,7 @@ import {
   statedumpCommand,
 } from './kernel-plan.js';
 import { summarizeTrace } from './trace-summary.js';
-import { UtsScope } from './uts-scope.js';
+import { NamespaceHolder } from '../../util/namespace-holder.js';
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
 
 
@@ -60,7 +65,7 @@ export class LttngKernelBackend implements RecordingBackend {
   private sessiondReleased = false;
   private created = false;
   private started = false;
-  private scope: UtsScope | null = null;
+  private scope: NamespaceHolder | null = null;
   private discarded: Record<string, number> = {};
 
   constructor(private readonly options: BackendOptions) {
@@ -74,7 +79,7 @@ export class LttngKernelBackend implements RecordingBackend {
     const exactBufferSize = this.options.perCpuBufferBytes !== null;
     const perCpu = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus().length, memAvailableBytes());
     const geometry = kernelChannelGeometry(perCpu, exactBufferSize);
-    if (!this.options.systemWide) this.scope = await UtsScope.create();
+    if (!this.options.systemWide) this.scope = await NamespaceHolder.create('uts', 'the LTTng kernel backend starts the traced tree in a namespace of its own with it');
     const filter = this.scope ? scopeFilter(this.scope.inode, this.scope.holderPid) : null;
     Object.assign(this.details, {
       channel: KERNEL_CHANNEL,

@@ -39,7 +39,7 @@ export const BOTH_SIDES_EVENTS = new Set(['sched_switch', 'sched_waking', 'sched
 
 /**
  * The filter that keeps the events of processes in one UTS namespace (the
- * run's, see uts-scope.ts), but those of the process that holds it open.
+ * run's, see kernel-backend.ts), but those of the process that holds it open.
  */
 export function scopeFilter(utsNamespaceInode: number, holderPid: number): string {
   return `$ctx.uts_ns == ${utsNamespaceInode} && $ctx.pid != ${holderPid}`;

@@ -1,7 +1,7 @@
 // Keeps LTTng's userspace --vpid tracker on a process tree. LTTng's trackers
 // do not follow forks: the roots are tracked at once, their descendants as a
 // poll of /proc finds them (a child's first TRACK_POLL_MS are not recorded).
-// The kernel domain needs none of this: uts-scope.ts.
+// The kernel domain needs none of this: the UTS namespace of kernel-backend.ts.
 
 import { descendantsOf } from '../../util/procfs.js';
 import type { LttngClient, LttngCommand } from './lttng-cli.js';
