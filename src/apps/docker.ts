@@ -13,7 +13,9 @@ import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { allPids, isAlive, readStat } from '../util/procfs.js';
+import { sleepSync } from '../util/clock.js';
+import { allPids, isAlive, isUnder, mountPoints, readStat } from '../util/procfs.js';
+import { recordLeftover, registerReaper, type CustomLeftover } from '../util/leftovers.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
 import { makeInstanceDir, shellQuote } from './instance-dir.js';
@@ -76,26 +78,6 @@ function isStaticElf(path: string): boolean {
   return true;
 }
 
-/** Mount points from /proc/self/mountinfo (field 5, with its octal escapes undone). */
-function mountPoints(): Array<{ point: string; fsType: string }> {
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const fields = line.split(' ');
-      const point = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-      return { point, fsType: fields[fields.indexOf('-') + 1] ?? '' };
-    });
-}
-
-const isUnder = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
-
 /** Processes of this instance: they name its directory (dockerd, containerd, shims) or live in its cgroups (containers). */
 function instancePids(dir: string, cgroupName: string): number[] {
   return allPids().filter((pid) => {
@@ -107,10 +89,6 @@ function instancePids(dir: string, cgroupName: string): number[] {
       return false;
     }
   });
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function removeCgroupTree(path: string): void {
@@ -166,6 +144,12 @@ function cleanupInstance(dir: string, cgroupName: string, createdHostDirs: strin
   }
 }
 
+/** What a killed run's dockerd left (shims, mounts, cgroups, host dirs): the next run undoes it. */
+const LEFTOVER_KIND = 'docker instance';
+registerReaper(LEFTOVER_KIND, (leftover: CustomLeftover) =>
+  cleanupInstance(String(leftover.dir), String(leftover.cgroupName), (leftover.createdHostDirs as string[] | undefined) ?? []),
+);
+
 export const dockerProfile: AppProfile = {
   name: 'docker',
   async provision() {
@@ -178,9 +162,11 @@ export const dockerProfile: AppProfile = {
     const hostDirsBefore = HOST_DIRS.filter((d) => existsSync(d));
     const createdHostDirs = HOST_DIRS.filter((d) => !hostDirsBefore.includes(d));
     let cleaned = false;
+    const forgetLeftover = recordLeftover({ kind: LEFTOVER_KIND, dir, cgroupName, createdHostDirs });
     const cleanup = () => {
       if (cleaned) return;
       cleaned = true;
+      forgetLeftover();
       try {
         cleanupInstance(dir, cgroupName, createdHostDirs);
       } catch {

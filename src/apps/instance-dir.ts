@@ -3,6 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onEmergency } from '../util/emergency.js';
+import { recordLeftover } from '../util/leftovers.js';
 
 /** A private, throw-away directory for one application instance. */
 export function makeInstanceDir(app: string, owner?: { uid: number; gid: number }): { dir: string; remove: () => void } {
@@ -20,11 +21,13 @@ export function makeInstanceDir(app: string, owner?: { uid: number; gid: number 
   };
   // Also on a second Ctrl-C, which exits without the normal clean-up.
   const forget = onEmergency(remove);
+  const forgetLeftover = recordLeftover({ kind: 'directory', path: dir });
   return {
     dir,
     remove: () => {
       forget();
       remove();
+      forgetLeftover();
     },
   };
 }

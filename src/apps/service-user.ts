@@ -6,6 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { findProgram } from './catalog.js';
 import { shellQuote } from './instance-dir.js';
 import { UserError } from '../util/errors.js';
+import { recordProcess } from '../util/leftovers.js';
 
 export interface ServiceUser {
   name: string;
@@ -45,10 +46,12 @@ export function requireProgram(names: string[], debianPackage: string): string {
 /** Runs a provisioning step (initdb...) to completion; a failure is an error with the tail of its output. */
 export function runSetupStep(program: string, args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(program, args, { cwd, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(program, args, { cwd, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      forget();
       const output = `${stdout}${stderr}`.trim();
       if (error) reject(new Error(`${[program, ...args].map(shellQuote).join(' ')} failed: ${output.split('\n').slice(-5).join(' | ') || error.message}`));
       else resolve(output);
     });
+    const forget = recordProcess(child.pid, program);
   });
 }

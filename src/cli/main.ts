@@ -10,6 +10,7 @@ import { checkInstance, checkPrerequisites, runSession, type RecordingRequest } 
 import { customInstance } from '../apps/custom.js';
 import { DEFAULT_APP_DURATION_SECONDS, PROFILES } from '../apps/index.js';
 import { runEmergencyActions } from '../util/emergency.js';
+import { closeLease, openLease, reapDeadRuns } from '../util/leftovers.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
@@ -75,6 +76,10 @@ async function record(options: RecordOptions): Promise<number> {
   process.on('exit', runEmergencyActions);
 
   checkPrerequisites(request);
+  // What runs killed before us left (SIGKILL leaves no chance to clean up), then our own lease.
+  for (const line of reapDeadRuns()) reporter.note(line);
+  openLease();
+  process.on('exit', closeLease);
   const instance = profile
     ? await profile.provision({ durationSeconds })
     : customInstance({
@@ -105,6 +110,7 @@ async function record(options: RecordOptions): Promise<number> {
     return metadata.success ? 0 : 1;
   } finally {
     reporter.finish();
+    closeLease();
   }
 }
 

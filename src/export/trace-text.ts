@@ -3,8 +3,9 @@
 // directories (kernel/ and ust/) are merged in time order.
 
 import { spawn } from 'node:child_process';
-import { closeSync, createWriteStream, openSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, rmSync, statSync } from 'node:fs';
 import { findExecutable } from '../util/executables.js';
+import { recordProcess } from '../util/leftovers.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { exportTrace } from './ctf-export.js';
 
@@ -26,7 +27,8 @@ export function babeltraceArgs(traceDirs: string[]): string[] {
   return [...(traceDirs.length > 1 ? ['--clock-force-correlate'] : []), ...traceDirs];
 }
 
-export async function writeTraceText(traceDirs: string | string[], outFile: string): Promise<TextExportResult> {
+/** An abort stops babeltrace2 and removes its partial text: no half-written file is left looking whole. */
+export async function writeTraceText(traceDirs: string | string[], outFile: string, signal?: AbortSignal): Promise<TextExportResult> {
   const dirs = typeof traceDirs === 'string' ? [traceDirs] : traceDirs;
   const babeltrace = findExecutable('babeltrace2');
   if (!babeltrace) return writeTextWithOwnReader(dirs, outFile);
@@ -38,9 +40,20 @@ export async function writeTraceText(traceDirs: string | string[], outFile: stri
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         if (stderr.length < 64 * 1024) stderr += chunk;
       });
+      const forget = recordProcess(child.pid, 'babeltrace2 (trace_output.txt)');
+      const stop = () => child.kill('SIGTERM');
+      signal?.addEventListener('abort', stop, { once: true });
       child.once('error', reject);
-      child.once('exit', (exitCode) => resolve({ code: exitCode, stderr }));
+      child.once('exit', (exitCode) => {
+        forget();
+        signal?.removeEventListener('abort', stop);
+        resolve({ code: exitCode, stderr });
+      });
     });
+    if (signal?.aborted) {
+      rmSync(outFile, { force: true });
+      return { producedBy: null, note: `not written: ${String(signal.reason)} while babeltrace2 wrote it (babeltrace2 kernel/ writes it)`, bytes: 0 };
+    }
     if (code !== 0) throw new Error(`babeltrace2 exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`);
     return { producedBy: 'babeltrace2', note: stderr.trim() || null, bytes: statSync(outFile).size };
   } finally {

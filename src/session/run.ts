@@ -63,6 +63,7 @@ export interface RunResult {
 }
 
 const STOP_GRACE_MS = 5000;
+const UNFINISHED = 'the run did not finish: the tool was killed (SIGKILL, a crash) before it could write more; the trace may be partial';
 const OUTPUT_TAIL = 2000;
 
 /** Checks that need neither root nor a run directory: bad input fails here, before anything is set up. */
@@ -107,6 +108,8 @@ export async function runSession(
     perCpuBufferBytes: request.perCpuBufferBytes,
   });
   metadata.backend = { name: choice.name, reason: choice.reason, details: backend.details };
+  // Replaced at the end; a tool killed before then leaves a run that says it did not finish.
+  writeMetadata(runDir, { ...metadata, error: UNFINISHED });
   const userspace = request.userspaceHelpers ? new UserspaceSession(request.userspaceHelpers, runDir, request.durationSeconds, request.systemWide) : null;
   if (userspace) metadata.userspace = { helpers: request.userspaceHelpers!, preload: userspace.preload, session: userspace.session, error: null };
   let server: GatedProcess | null = null;
@@ -312,6 +315,9 @@ export async function runSession(
     forgetEmergency();
   }
 
+  // A signal that ended the recording is not one that stops the writing: only a later one is.
+  const writing = new AbortController();
+  if (!signal.aborted) signal.addEventListener('abort', () => writing.abort(signal.reason), { once: true });
   if (recorded) {
     try {
       let converted: LiveCounters = { events: 0, bytes: 0, lost: 0 };
@@ -332,8 +338,11 @@ export async function runSession(
         else metadata.userspace!.error ??= 'the userspace session recorded nothing';
         if (metadata.userspace!.error) metadata.warnings.push(`userspace: ${metadata.userspace!.error}`);
       }
-      reporter.phase('writing text');
-      const text = await writeTraceText(textDirs, join(runDir, 'trace_output.txt'));
+      // A signal during the writing stops the text, never the CTF: what was recorded is kept whole.
+      if (!writing.signal.aborted) reporter.phase('writing text');
+      const text = writing.signal.aborted
+        ? { producedBy: null, note: `not written: ${String(writing.signal.reason)} during the CTF conversion (babeltrace2 kernel/ writes it)` }
+        : await writeTraceText(textDirs, join(runDir, 'trace_output.txt'), writing.signal);
       metadata.text = { file: text.producedBy ? 'trace_output.txt' : null, produced_by: text.producedBy, note: text.note };
       if (!text.producedBy && text.note) reporter.warn(text.note);
     } catch (error) {
@@ -341,6 +350,7 @@ export async function runSession(
     }
   }
 
+  if (signal.aborted) metadata.interrupted ??= String(signal.reason ?? 'interrupted');
   metadata.success = metadata.error === null && metadata.interrupted === null;
   writeMetadata(runDir, metadata);
   updateLatestLink(request.outputRoot, dirName);

@@ -4,6 +4,7 @@
 // group, so it can be stopped, with everything it started, by group.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { recordProcess } from '../util/leftovers.js';
 import { descendantsOf, isAlive, readStat, treeAndGroup } from '../util/procfs.js';
 
 export interface ExitStatus {
@@ -58,7 +59,12 @@ export class GatedProcess {
     return new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('spawn', () => {
+        // A process that dies with our pipes open resets them (ECONNRESET on the gate's
+        // socketpair): its exit says what happened; an unhandled stream error would crash the run.
+        for (const stream of child.stdio) stream?.on('error', () => {});
         const gated = new GatedProcess(child, child.pid!);
+        const forget = recordProcess(child.pid, command);
+        void gated.exited.then(forget);
         if (output === 'capture') gated.capture(options.echo ?? false);
         resolve(gated);
       });

@@ -22,3 +22,8 @@ export function realtimeOffsetNs(): bigint {
   }
   return best!.offset;
 }
+
+/** Blocks the thread: for clean-up that must be synchronous (signal handlers, exit). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -5,8 +5,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { sleepSync } from './clock.js';
 import { findExecutable } from './executables.js';
 import { onEmergency } from './emergency.js';
+import { recordProcess } from './leftovers.js';
 import { runCommand } from './run-command.js';
 
 export type NamespaceKind = 'uts' | 'net';
@@ -23,6 +25,7 @@ export function namespaceInode(kind: NamespaceKind, pid: number | 'self'): numbe
 
 export class NamespaceHolder {
   private forgetEmergency: () => void;
+  private forgetLeftover: () => void;
 
   private constructor(
     readonly kind: NamespaceKind,
@@ -31,6 +34,7 @@ export class NamespaceHolder {
     readonly inode: number,
   ) {
     this.forgetEmergency = onEmergency(() => this.close());
+    this.forgetLeftover = recordProcess(holderPid, `unshare --${kind} sleep infinity`);
   }
 
   /** `why` completes the error when util-linux is missing: "the X needs it". */
@@ -77,8 +81,7 @@ export class NamespaceHolder {
 
   /** Blocks (briefly: nsenter enters, then execs) until pid is inside; false if it never gets there. */
   waitUntilInside(pid: number): boolean {
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    for (const deadline = Date.now() + SETTLE_TIMEOUT_MS; Date.now() < deadline; Atomics.wait(pause, 0, 0, 5)) {
+    for (const deadline = Date.now() + SETTLE_TIMEOUT_MS; Date.now() < deadline; sleepSync(5)) {
       const inode = namespaceInode(this.kind, pid);
       if (inode === this.inode) return true;
       if (inode === null) return false;
@@ -91,5 +94,6 @@ export class NamespaceHolder {
     if (this.holder && this.holder.exitCode === null && this.holder.signalCode === null) this.holder.kill('SIGKILL');
     this.holder = null;
     this.forgetEmergency();
+    this.forgetLeftover();
   }
 }

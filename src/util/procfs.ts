@@ -121,3 +121,23 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Mount points from /proc/self/mountinfo (field 5, with its octal escapes undone). */
+export function mountPoints(): Array<{ point: string; fsType: string }> {
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const fields = line.split(' ');
+      const point = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+      return { point, fsType: fields[fields.indexOf('-') + 1] ?? '' };
+    });
+}
+
+export const isUnder = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);

@@ -42,7 +42,7 @@ function run(argv: string[], serverPid: number, options: { asNobody: boolean; in
 }
 
 /** Processes that name dir on their command line, or hold a file or their cwd in it (redis-server rewrites its title). */
-function processesUsing(dir: string): number[] {
+export function processesUsing(dir: string): number[] {
   const under = (path: string) => path === dir || path.startsWith(`${dir}/`);
   const pids: number[] = [];
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {

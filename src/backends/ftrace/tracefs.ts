@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../../util/errors.js';
+import { sleepSync } from '../../util/clock.js';
 import { readStat } from '../../util/procfs.js';
 
 export const TRACEFS_PATHS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
@@ -156,7 +157,7 @@ export class TracefsInstance {
         if (code === 'ENOENT') break;
         // EBUSY while a reader still holds a trace_pipe_raw open: retry briefly.
         if (code !== 'EBUSY' || attempt >= 50) throw error;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        sleepSync(20);
       }
     }
     this.removed = true;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../../util/executables.js';
 import { onEmergency } from '../../util/emergency.js';
+import { recordProcess } from '../../util/leftovers.js';
 import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, USER_ARGUMENTS_FILE } from './user-arguments.js';
 
 const ATTACH_TIMEOUT_MS = 20_000;
@@ -73,6 +74,7 @@ export class UserArgumentRecorder {
       child.once('close', () => (this.child = null));
       child.once('error', () => (this.child = null));
       this.forgetEmergency = onEmergency(() => this.kill());
+      child.once('close', recordProcess(child.pid, 'bpftrace (user arguments)'));
     } finally {
       closeSync(out);
     }

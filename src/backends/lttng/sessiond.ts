@@ -4,6 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { isAlive, readStat } from '../../util/procfs.js';
+import { recordProcess } from '../../util/leftovers.js';
 import { runCommand } from '../../util/run-command.js';
 import { sleep } from '../../session/target.js';
 
@@ -14,6 +15,8 @@ export interface SessiondInfo {
   pid: number;
   /** True: this run started it and will stop it. */
   startedByRun: boolean;
+  /** Forgets it as a leftover of the run (once stopped). */
+  forgetLeftover?: () => void;
 }
 
 /** The running root session daemon's pid, when there is one. */
@@ -38,7 +41,8 @@ export async function acquireSessiond(withKernel: boolean): Promise<SessiondInfo
     throw new Error(`lttng-sessiond --daemonize did not start (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
   }
   // Another run may have started the daemon between our look and our start (ours then exited).
-  return { pid, startedByRun: code === 0 };
+  const startedByRun = code === 0;
+  return { pid, startedByRun, forgetLeftover: startedByRun ? recordProcess(pid, 'lttng-sessiond') : undefined };
 }
 
 /** Stops the daemon only when this run started it; waits for it to go. */
@@ -48,6 +52,7 @@ export async function releaseSessiond(info: SessiondInfo): Promise<void> {
   const deadline = Date.now() + STOP_GRACE_MS;
   while (Date.now() < deadline && isAlive(info.pid)) await sleep(50);
   if (isAlive(info.pid)) signalSessiond(info, 'SIGKILL');
+  info.forgetLeftover?.();
 }
 
 /** Synchronous, for the emergency list. */
