@@ -72,6 +72,12 @@ export interface RecordingBackend {
   statedump(pids: number[] | null, label: string): void;
   counters(): LiveCounters;
   /**
+   * Called at most once, when the recording cannot go on (its output cannot be
+   * written: a full or read-only filesystem); what was captured until then is
+   * kept whole, and the run ends early. A backend whose writer copes alone never calls it.
+   */
+  onFailure(listener: (error: Error) => void): void;
+  /**
    * Maps monotonic time to wall-clock time with this offset (CLOCK_REALTIME -
    * CLOCK_MONOTONIC, ns) instead of the backend's own sample, so that another
    * trace of the same clock (LTTng-UST's) lines up to the nanosecond. Before stop().

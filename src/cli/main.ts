@@ -11,7 +11,7 @@ import { customInstance } from '../apps/custom.js';
 import { DEFAULT_APP_DURATION_SECONDS, PROFILES } from '../apps/index.js';
 import { runEmergencyActions } from '../util/emergency.js';
 import { closeLease, openLease, reapDeadRuns } from '../util/leftovers.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
 import { formatDoctor, runDoctorChecks } from './doctor.js';
@@ -104,7 +104,7 @@ async function record(options: RecordOptions): Promise<number> {
     const summary = trace
       ? `${trace.events_total.toLocaleString('en-US')} events, ${formatBytes(trace.bytes_written)}, ${trace.events_lost_total} lost${ust}`
       : 'no trace written';
-    console.log(`${metadata.success ? 'trace' : 'FAILED run, trace kept'}: ${runDir} (${summary})`);
+    console.log(`${metadata.success ? 'trace' : trace ? 'FAILED run, trace kept' : 'FAILED run'}: ${runDir} (${summary})`);
     if (metadata.error) console.error(`${TOOL_NAME}: ${metadata.error}`);
     if (metadata.interrupted) return EXIT_INTERRUPTED;
     return metadata.success ? 0 : 1;
@@ -157,6 +157,10 @@ main(process.argv.slice(2)).then(
     if (error instanceof UserError) {
       console.error(`${TOOL_NAME}: ${error.message}`);
       process.exitCode = error.exitCode;
+    } else if (isFilesystemError(error)) {
+      // The machine's answer (disk full, read-only, no permission), not a bug of ours.
+      console.error(`${TOOL_NAME}: ${errorMessage(error)}`);
+      process.exitCode = 1;
     } else {
       console.error(`${TOOL_NAME}: internal error: ${errorMessage(error)}`);
       if (process.env.BENCHMARK_TRACER_DEBUG) console.error(error);

@@ -114,17 +114,21 @@ export class CtfStreamWriter {
    */
   close(emptyStreamAtNs: number): void {
     if (this.closed) return;
-    if (this.eventsInPacket > 0 || this.seq === 0 || this.discarded > this.reportedDiscarded) {
-      if (this.eventsInPacket === 0) {
-        // An empty packet: where the last one ended, or at the given time in a stream without events.
-        const at = this.seq === 0 ? emptyStreamAtNs : this.lastTime;
-        this.firstTime = at;
-        this.lastTime = at;
-      }
-      this.flushPacket();
-    }
-    closeSync(this.fd);
+    // Closed even when the last write fails (a full disk): an open file keeps its space.
     this.closed = true;
+    try {
+      if (this.eventsInPacket > 0 || this.seq === 0 || this.discarded > this.reportedDiscarded) {
+        if (this.eventsInPacket === 0) {
+          // An empty packet: where the last one ended, or at the given time in a stream without events.
+          const at = this.seq === 0 ? emptyStreamAtNs : this.lastTime;
+          this.firstTime = at;
+          this.lastTime = at;
+        }
+        this.flushPacket();
+      }
+    } finally {
+      closeSync(this.fd);
+    }
   }
 
   private flushPacket(): void {

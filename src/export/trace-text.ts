@@ -54,7 +54,10 @@ export async function writeTraceText(traceDirs: string | string[], outFile: stri
       rmSync(outFile, { force: true });
       return { producedBy: null, note: `not written: ${String(signal.reason)} while babeltrace2 wrote it (babeltrace2 kernel/ writes it)`, bytes: 0 };
     }
-    if (code !== 0) throw new Error(`babeltrace2 exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`);
+    if (code !== 0) {
+      rmSync(outFile, { force: true });
+      throw new Error(`babeltrace2 exited with ${code} (its partial text removed): ${stderr.trim().split('\n')[0] ?? ''}`);
+    }
     return { producedBy: 'babeltrace2', note: stderr.trim() || null, bytes: statSync(outFile).size };
   } finally {
     closeSync(out);
@@ -65,6 +68,9 @@ async function writeTextWithOwnReader(traceDirs: string[], outFile: string): Pro
   const out = createWriteStream(outFile);
   try {
     await exportTrace(traceDirs, 'text', out);
+  } catch (error) {
+    rmSync(outFile, { force: true });
+    throw error;
   } finally {
     await new Promise<void>((resolve, reject) => {
       out.once('error', reject);

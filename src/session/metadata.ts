@@ -1,7 +1,7 @@
 // metadata.json: every field of the original utility, then what a reader of
 // the trace needs to trust it. Written on every exit path, failures included.
 
-import { writeFileSync, renameSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceAccess } from '../apps/profile.js';
 import type { UserspaceSummary } from '../backends/lttng/userspace.js';
@@ -70,6 +70,11 @@ export interface RunMetadata {
 export function writeMetadata(runDir: string, metadata: RunMetadata): void {
   const path = join(runDir, 'metadata.json');
   const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(metadata, null, 2)}\n`);
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, `${JSON.stringify(metadata, null, 2)}\n`);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }

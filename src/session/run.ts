@@ -63,7 +63,7 @@ export interface RunResult {
 }
 
 const STOP_GRACE_MS = 5000;
-const UNFINISHED = 'the run did not finish: the tool was killed (SIGKILL, a crash) before it could write more; the trace may be partial';
+const UNFINISHED = 'the run did not finish: the tool was killed (SIGKILL, a crash) or could not write here before the end; the trace may be partial';
 const OUTPUT_TAIL = 2000;
 
 /** Checks that need neither root nor a run directory: bad input fails here, before anything is set up. */
@@ -116,8 +116,15 @@ export async function runSession(
   let client: GatedProcess | null = null;
   let recorded = false;
   const startedAt = performance.now();
+  // The run ends early on a signal (then it was interrupted) or when the recorder cannot go on (an error).
+  const recorderFailed = new AbortController();
+  backend.onFailure((error) => {
+    metadata.error ??= error.message;
+    recorderFailed.abort(error.message);
+  });
+  const stopping = AbortSignal.any([signal, recorderFailed.signal]);
   // One promise for the whole run: a listener per client step would pile up.
-  const interrupted = abortPromise(signal).then(() => 'interrupted' as const);
+  const interrupted = abortPromise(stopping).then(() => 'interrupted' as const);
   const forgetEmergency = onEmergency(() => {
     client?.killNow();
     server?.killNow();
@@ -211,7 +218,7 @@ export async function runSession(
         () => (ready ? commandSucceeds(ready, instancePrefix, clientEnv) : hasListeningSocket(tree.livePids())),
         {
           timeoutMs: instance.readyTimeoutSeconds * 1000,
-          signal,
+          signal: stopping,
           givesUp: () => (serverStatus ? `the server exited (${describeExit(serverStatus)}) before it was ready` : null),
         },
       );
@@ -219,7 +226,7 @@ export async function runSession(
       for (const step of instance.smoke) {
         reporter.phase('smoke test', counters);
         const { record, status, stdout } = await runClient(step, 'smoke', null);
-        if (signal.aborted) break;
+        if (stopping.aborted) break;
         if (status.code !== 0) throw new Error(`smoke test "${step.label}" failed (${describeExit(status)}): ${firstLine(record.stderr_tail || stdout)}`);
         if (step.expectOutput && !step.expectOutput.test(stdout)) {
           throw new Error(`smoke test "${step.label}" answered ${JSON.stringify(firstLine(stdout))}, expected ${step.expectOutput}`);
@@ -231,7 +238,7 @@ export async function runSession(
     // when --duration is over, or on Ctrl-C / SIGTERM.
     const deadline = request.durationSeconds === null ? null : Date.now() + request.durationSeconds * 1000;
     const benchmark = instance.benchmark;
-    if (benchmark && !signal.aborted) {
+    if (benchmark && !stopping.aborted) {
       reporter.phase('benchmark', counters);
       const figures: Array<Record<string, number>> = [];
       do {
@@ -239,17 +246,17 @@ export async function runSession(
         // An iteration cut at the deadline still printed the tests it finished.
         const parsed = benchmark.parse(stdout);
         if (Object.keys(parsed).length > 0) figures.push(parsed);
-        if (record.stopped_at_deadline || signal.aborted) break;
+        if (record.stopped_at_deadline || stopping.aborted) break;
         if (status.code !== 0) throw new Error(`benchmark failed (${describeExit(status)}): ${firstLine(record.stderr_tail || stdout)}`);
         const failure = benchmark.failure?.(parsed);
         if (failure) throw new Error(`benchmark reported failures: ${failure}`);
         if (serverStatus) throw new Error(`the server exited (${describeExit(serverStatus)}) during the benchmark`);
       } while (benchmark.repeatUntilDeadline && deadline !== null && Date.now() < deadline);
       metadata.benchmark = { command: benchmark.command, iterations: figures.length, figures: averageFigures(figures) };
-      if (figures.length === 0 && !signal.aborted && benchmark.label !== 'workload') {
+      if (figures.length === 0 && !stopping.aborted && benchmark.label !== 'workload') {
         throw new Error(`the benchmark reported no figures within ${request.durationSeconds} s; give a longer --duration`);
       }
-    } else if (!hasClients && !signal.aborted) {
+    } else if (!hasClients && !stopping.aborted) {
       const reason = await Promise.race([
         server.exited.then(() => 'exited' as const),
         ...(deadline === null ? [] : [deadlineReached(deadline)]),
@@ -346,14 +353,22 @@ export async function runSession(
       metadata.text = { file: text.producedBy ? 'trace_output.txt' : null, produced_by: text.producedBy, note: text.note };
       if (!text.producedBy && text.note) reporter.warn(text.note);
     } catch (error) {
-      metadata.error ??= `writing the trace: ${errorMessage(error)}`;
+      // After a recorder failure, the conversion's own failure is the consequence, not the news.
+      if (metadata.error) metadata.warnings.push(`writing the trace: ${errorMessage(error)}`);
+      else metadata.error = `writing the trace: ${errorMessage(error)}`;
     }
   }
 
   if (signal.aborted) metadata.interrupted ??= String(signal.reason ?? 'interrupted');
   metadata.success = metadata.error === null && metadata.interrupted === null;
-  writeMetadata(runDir, metadata);
-  updateLatestLink(request.outputRoot, dirName);
+  try {
+    writeMetadata(runDir, metadata);
+    updateLatestLink(request.outputRoot, dirName);
+  } catch (error) {
+    // The early metadata.json stays: it says the run did not finish.
+    metadata.success = false;
+    metadata.error = `${metadata.error ? `${metadata.error}; ` : ''}metadata.json could not be written: ${errorMessage(error)}`;
+  }
   return { runDir, metadata };
 }
 

@@ -124,7 +124,13 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       skippedRecords: replay.skipped + cursors.reduce((n, c) => n + c.skipped + (c.reader.truncatedBytes > 0 ? 1 : 0), 0),
     };
   } finally {
-    for (const w of writers) w.close(0);
+    for (const w of writers) {
+      try {
+        w.close(0);
+      } catch {
+        // Already failing (the error on its way out says why); the others must still close.
+      }
+    }
     for (const r of readers) await r.close();
   }
 }

@@ -3,9 +3,9 @@
 // CTF only after the run, so the traced workload competes with nothing but a
 // page copy every DRAIN_INTERVAL_MS.
 
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceEnvironment, TraceWriteResult } from '../backend.js';
 import { BOOKKEEPING_EVENTS, tracepointId, type Tracepoint } from '../event-set.js';
 import {
@@ -17,6 +17,7 @@ import {
   type Statedump,
   type StatedumpFd,
 } from './capture-files.js';
+import { errorMessage } from '../../util/errors.js';
 import { convertCaptureToCtf } from './convert.js';
 import { UserArgumentRecorder } from './user-argument-recorder.js';
 import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
@@ -25,6 +26,8 @@ import { socketInode, socketTable, type SocketEndpoint } from '../../util/proc-n
 import { monotonicNs, realtimeOffsetNs } from '../../util/clock.js';
 
 const DRAIN_INTERVAL_MS = 200;
+/** Held on the output's filesystem during the recording, freed for the manifest and metadata.json. */
+const END_RESERVE_BYTES = 4 << 20;
 const WRITE_BATCH_BYTES = 1 << 20;
 const MiB = 1024 * 1024;
 
@@ -45,6 +48,8 @@ interface CpuDrain {
   outFd: number;
   batch: Buffer;
   batchUsed: number;
+  /** Bytes of whole page records in the pages file: where a failed write is cut back to. */
+  fileBytes: number;
   lostSoFar: number;
 }
 
@@ -55,6 +60,20 @@ export class FtraceBackend implements RecordingBackend {
   private readonly captureDir: string;
   private drains: CpuDrain[] = [];
   private drainTimer: NodeJS.Timeout | null = null;
+  private writeFailure: Error | null = null;
+  private get reservePath(): string {
+    return join(this.captureDir, 'end-reserve');
+  }
+
+  /** Never throws: on a filesystem turned read-only the reserve cannot go, and it then matters no more. */
+  private releaseReserve(): void {
+    try {
+      rmSync(this.reservePath, { force: true });
+    } catch {
+      // Read-only: nothing more will be written here anyway.
+    }
+  }
+  private failureListener: ((error: Error) => void) | null = null;
   private pageSize = 4096;
   private formats: CapturedEventFormat[] = [];
   private followed: number[] = [];
@@ -121,6 +140,7 @@ export class FtraceBackend implements RecordingBackend {
       cpu,
       pipeFd: openSync(instance.path(`per_cpu/cpu${cpu}/trace_pipe_raw`), constants.O_RDONLY | constants.O_NONBLOCK),
       outFd: openSync(join(this.captureDir, pagesFileName(cpu)), 'w'),
+      fileBytes: 0,
       batch: Buffer.alloc(WRITE_BATCH_BYTES),
       batchUsed: 0,
       lostSoFar: 0,
@@ -168,9 +188,32 @@ export class FtraceBackend implements RecordingBackend {
     }
     this.offsetNs = realtimeOffsetNs();
     this.details.realtime_offset_ns = this.offsetNs.toString();
+    // Space held back for the end: on a full disk the manifest (and the run's metadata.json) still fit.
+    writeFileSync(this.reservePath, Buffer.alloc(END_RESERVE_BYTES));
     instance.write('tracing_on', '1');
     this.started = true;
-    this.drainTimer = setInterval(() => this.drainAll(), DRAIN_INTERVAL_MS);
+    this.drainTimer = setInterval(() => this.drainAllOrFail(), DRAIN_INTERVAL_MS);
+  }
+
+  onFailure(listener: (error: Error) => void): void {
+    this.failureListener = listener;
+  }
+
+  /** A pages file that cannot be written ends the recording; what is on disk stays whole records. */
+  private drainAllOrFail(): void {
+    if (this.writeFailure) return;
+    try {
+      this.drainAll();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' ? 'the output filesystem is full' : code === 'EROFS' ? 'the output filesystem became read-only' : errorMessage(error);
+      this.writeFailure = new Error(`${why} (${this.captureDir}): recording stopped; the ${this.bytesWritten.toLocaleString('en-US')} bytes captured until then are kept`);
+      if (this.drainTimer) clearInterval(this.drainTimer);
+      this.drainTimer = null;
+      this.instance?.write('tracing_on', '0');
+      this.releaseReserve();
+      this.failureListener?.(this.writeFailure);
+    }
   }
 
   useRealtimeOffset(offsetNs: bigint): void {
@@ -226,10 +269,11 @@ export class FtraceBackend implements RecordingBackend {
     this.drainTimer = null;
     instance.write('tracing_on', '0');
     await this.userArguments?.stop();
-    this.drainAll();
+    this.drainAllOrFail();
     const lostAtEnd: Record<string, number> = {};
     for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
     this.closeDrains();
+    this.releaseReserve();
     this.writeManifest(instance, lostAtEnd);
     instance.remove();
   }
@@ -240,13 +284,22 @@ export class FtraceBackend implements RecordingBackend {
     onProgress?: (p: { events: number; bytes: number }) => void,
   ): Promise<TraceWriteResult> {
     if (!this.manifestWritten) throw new Error('internal: writeTrace before stop');
-    const result = await convertCaptureToCtf({ captureDir: this.captureDir, outDir: kernelDir, env, onProgress });
+    const result = await convertCaptureToCtf({ captureDir: this.captureDir, outDir: kernelDir, env, onProgress }).catch((error: unknown) => {
+      // Never a half-written trace that looks whole; what was recorded stays as it was captured.
+      try {
+        rmSync(kernelDir, { recursive: true, force: true });
+      } catch {
+        // Read-only: the metadata.json of the start says the run did not finish.
+      }
+      throw new Error(`the CTF trace could not be written (${errorMessage(error)}): kernel/ removed, the capture kept in ${basename(this.captureDir)}/`);
+    });
     if (result.userArguments) Object.assign(this.details.user_arguments as object, result.userArguments);
     rmSync(this.captureDir, { recursive: true, force: true });
     return result;
   }
 
   cleanup(): void {
+    this.releaseReserve();
     this.userArguments?.kill();
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
@@ -294,7 +347,15 @@ export class FtraceBackend implements RecordingBackend {
 
   private flush(drain: CpuDrain): void {
     let done = 0;
-    while (done < drain.batchUsed) done += writeSync(drain.outFd, drain.batch, done, drain.batchUsed - done);
+    try {
+      while (done < drain.batchUsed) done += writeSync(drain.outFd, drain.batch, done, drain.batchUsed - done);
+    } catch (error) {
+      // A record cut in half would make the whole file unreadable: back to the last whole one.
+      drain.batchUsed = 0;
+      ftruncateSync(drain.outFd, drain.fileBytes);
+      throw error;
+    }
+    drain.fileBytes += drain.batchUsed;
     this.bytesWritten += drain.batchUsed;
     drain.batchUsed = 0;
   }
@@ -303,7 +364,7 @@ export class FtraceBackend implements RecordingBackend {
     for (const drain of this.drains) {
       if (drain.pipeFd >= 0) closeSync(drain.pipeFd);
       if (drain.outFd >= 0) {
-        if (drain.batchUsed > 0) this.flush(drain);
+        if (drain.batchUsed > 0 && !this.writeFailure) this.flush(drain);
         closeSync(drain.outFd);
       }
       drain.pipeFd = -1;

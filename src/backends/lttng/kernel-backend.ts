@@ -125,6 +125,9 @@ export class LttngKernelBackend implements RecordingBackend {
     this.started = true;
   }
 
+  /** lttng's consumer daemon writes the trace and copes with a full disk itself (it discards). */
+  onFailure(): void {}
+
   launchPrefix(): string[] {
     return this.scope?.launchPrefix() ?? [];
   }
