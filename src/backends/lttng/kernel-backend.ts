@@ -75,7 +75,7 @@ export class LttngKernelBackend implements RecordingBackend {
 
   async prepare(): Promise<void> {
     this.sessiond = await acquireSessiond(true);
-    this.details.sessiond = { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun };
+    this.details.sessiond = { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun, started_by_benchmark_tracer: this.sessiond.ours };
     const exactBufferSize = this.options.perCpuBufferBytes !== null;
     const perCpu = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus().length, memAvailableBytes());
     const geometry = kernelChannelGeometry(perCpu, exactBufferSize);

@@ -1,22 +1,30 @@
-// The LTTng session daemon of a run: a running root lttng-sessiond is used
-// as it is; otherwise the run starts its own and, at the end, stops that one
-// pid and nothing else. A daemon the run did not start is never signalled.
+// The LTTng session daemon of a run. A running root lttng-sessiond that no
+// run of ours started (the machine's own) is used as it is and never
+// signalled. Otherwise a run starts one, and every run of ours that uses it
+// signs in under /run/benchmark-tracer/lttng-sessiond/<pid>-<start>/: the
+// last to leave stops it, so two runs at once never end each other's
+// sessions. A run that dies signed in is signed out by the next run's reaper.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, readStat } from '../../util/procfs.js';
-import { recordProcess } from '../../util/leftovers.js';
+import { LEASE_DIR, recordLeftover, registerReaper, type CustomLeftover } from '../../util/leftovers.js';
 import { runCommand } from '../../util/run-command.js';
-import { sleep } from '../../session/target.js';
 
 export const ROOT_SESSIOND_PID_FILE = '/var/run/lttng/lttng-sessiond.pid';
 const STOP_GRACE_MS = 10_000;
+const USERS_ROOT = join(LEASE_DIR, 'lttng-sessiond');
+const LEFTOVER_KIND = 'lttng-sessiond user';
 
 export interface SessiondInfo {
   pid: number;
-  /** True: this run started it and will stop it. */
+  /** True: this run started it. */
   startedByRun: boolean;
-  /** Forgets it as a leftover of the run (once stopped). */
-  forgetLeftover?: () => void;
+  /** True: a run of ours started it (this one or another), so the last run to leave stops it. */
+  ours: boolean;
+  /** Signs this run out (once). */
+  leave?: () => void;
 }
 
 /** The running root session daemon's pid, when there is one. */
@@ -27,6 +35,47 @@ export function runningRootSessiond(pidFile = ROOT_SESSIOND_PID_FILE): number | 
   return readStat(pid)?.name === 'lttng-sessiond' ? pid : null;
 }
 
+const processKey = (pid: number) => `${pid}-${readStat(pid)?.startTicks ?? 0}`;
+const usersDir = (daemonPid: number) => join(USERS_ROOT, processKey(daemonPid));
+
+/** Whether `key` ("pid-starttime") names a live process. */
+function liveKey(key: string): boolean {
+  const [pid, ticks] = key.split('-').map(Number);
+  return pid !== undefined && readStat(pid)?.startTicks === ticks;
+}
+
+/** Signs the run in as a user of daemon pid; returns the sign-out. */
+function signIn(daemonPid: number): () => void {
+  const dir = usersDir(daemonPid);
+  const me = join(dir, processKey(process.pid));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(me, '');
+  const forgetLeftover = recordLeftover({ kind: LEFTOVER_KIND, daemon: processKey(daemonPid), user: processKey(process.pid) });
+  let left = false;
+  return () => {
+    if (left) return;
+    left = true;
+    rmSync(me, { force: true });
+    forgetLeftover();
+  };
+}
+
+/** Runs of ours still signed in to the daemon (dead ones are signed out on the way). */
+function liveUsers(daemonKey: string): string[] {
+  const dir = join(USERS_ROOT, daemonKey);
+  let users: string[] = [];
+  try {
+    users = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return users.filter((user) => {
+    if (liveKey(user)) return true;
+    rmSync(join(dir, user), { force: true });
+    return false;
+  });
+}
+
 /**
  * Uses the running root daemon, or starts one (`--daemonize` returns once it
  * is ready) and reads its pid. withKernel=false starts it with --no-kernel,
@@ -34,37 +83,59 @@ export function runningRootSessiond(pidFile = ROOT_SESSIOND_PID_FILE): number | 
  */
 export async function acquireSessiond(withKernel: boolean): Promise<SessiondInfo> {
   const running = runningRootSessiond();
-  if (running !== null) return { pid: running, startedByRun: false };
+  if (running !== null) {
+    const ours = existsSync(usersDir(running));
+    return { pid: running, startedByRun: false, ours, leave: ours ? signIn(running) : undefined };
+  }
   const { code, stderr } = await runCommand('lttng-sessiond', ['--daemonize', ...(withKernel ? [] : ['--no-kernel'])], 30_000);
   const pid = runningRootSessiond();
   if (pid === null) {
     throw new Error(`lttng-sessiond --daemonize did not start (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
   }
-  // Another run may have started the daemon between our look and our start (ours then exited).
+  // Another run may have started the daemon between our look and our start (ours then exited): it is ours all the same.
   const startedByRun = code === 0;
-  return { pid, startedByRun, forgetLeftover: startedByRun ? recordProcess(pid, 'lttng-sessiond') : undefined };
+  const ours = startedByRun || existsSync(usersDir(pid));
+  return { pid, startedByRun, ours, leave: ours ? signIn(pid) : undefined };
 }
 
-/** Stops the daemon only when this run started it; waits for it to go. */
+/** Signs out; stops the daemon when a run of ours started it and no run of ours uses it any more; waits for it to go. */
 export async function releaseSessiond(info: SessiondInfo): Promise<void> {
-  if (!info.startedByRun) return;
-  if (!signalSessiond(info, 'SIGTERM')) return;
+  if (!lastToLeave(info)) return;
+  if (!signalSessiond(info.pid, 'SIGTERM')) return;
   const deadline = Date.now() + STOP_GRACE_MS;
   while (Date.now() < deadline && isAlive(info.pid)) await sleep(50);
-  if (isAlive(info.pid)) signalSessiond(info, 'SIGKILL');
-  info.forgetLeftover?.();
+  if (isAlive(info.pid)) signalSessiond(info.pid, 'SIGKILL');
 }
 
 /** Synchronous, for the emergency list. */
 export function killSessiondNow(info: SessiondInfo): void {
-  if (info.startedByRun) signalSessiond(info, 'SIGTERM');
+  if (lastToLeave(info)) signalSessiond(info.pid, 'SIGTERM');
 }
 
-function signalSessiond(info: SessiondInfo, signal: NodeJS.Signals): boolean {
+function lastToLeave(info: SessiondInfo): boolean {
+  if (!info.ours) return false;
+  const daemonKey = processKey(info.pid);
+  info.leave?.();
+  if (liveUsers(daemonKey).length > 0) return false;
+  rmSync(join(USERS_ROOT, daemonKey), { recursive: true, force: true });
+  return true;
+}
+
+// A run that died signed in: signed out, and the daemon stopped if no run of ours uses it.
+registerReaper(LEFTOVER_KIND, (leftover: CustomLeftover) => {
+  const daemonKey = String(leftover.daemon);
+  rmSync(join(USERS_ROOT, daemonKey, String(leftover.user)), { force: true });
+  if (liveUsers(daemonKey).length > 0) return;
+  rmSync(join(USERS_ROOT, daemonKey), { recursive: true, force: true });
+  const pid = Number(daemonKey.split('-')[0]);
+  if (liveKey(daemonKey)) signalSessiond(pid, 'SIGTERM');
+});
+
+function signalSessiond(pid: number, signal: NodeJS.Signals): boolean {
   // The pid may have been reused if the daemon died on its own.
-  if (readStat(info.pid)?.name !== 'lttng-sessiond') return false;
+  if (readStat(pid)?.name !== 'lttng-sessiond') return false;
   try {
-    process.kill(info.pid, signal);
+    process.kill(pid, signal);
     return true;
   } catch {
     return false;

@@ -93,7 +93,7 @@ export interface UserspaceSummary {
   helpers: UstHelper[];
   preload: string[];
   session: string;
-  sessiond: { pid: number; started_by_run: boolean } | null;
+  sessiond: { pid: number; started_by_run: boolean; started_by_benchmark_tracer: boolean } | null;
   ust_dir: string | null;
   events_total: number;
   event_counts: Record<string, number>;
@@ -185,7 +185,7 @@ export class UserspaceSession {
       helpers: this.helpers,
       preload: this.preload,
       session: this.session,
-      sessiond: this.sessiond && { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun },
+      sessiond: this.sessiond && { pid: this.sessiond.pid, started_by_run: this.sessiond.startedByRun, started_by_benchmark_tracer: this.sessiond.ours },
       ust_dir: traces.length > 0 ? 'ust' : null,
       events_total: summary?.eventsTotal ?? 0,
       event_counts: summary?.eventCounts ?? {},
