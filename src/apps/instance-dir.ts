@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onEmergency } from '../util/emergency.js';
 import { recordLeftover } from '../util/leftovers.js';
+import { NamespaceHolder } from '../util/namespace-holder.js';
 
 /** A private, throw-away directory for one application instance. */
 export function makeInstanceDir(app: string, owner?: { uid: number; gid: number }): { dir: string; remove: () => void } {
@@ -30,6 +31,31 @@ export function makeInstanceDir(app: string, owner?: { uid: number; gid: number 
       forgetLeftover();
     },
   };
+}
+
+/**
+ * The instance dir and a network namespace of the instance's own (its
+ * launchPrefix): no other user of the machine reaches its port.
+ */
+export async function makePrivateInstance(
+  app: string,
+  owner?: { uid: number; gid: number },
+): Promise<{ dir: string; network: NamespaceHolder; cleanup: () => void }> {
+  const { dir, remove } = makeInstanceDir(app, owner);
+  try {
+    const network = await NamespaceHolder.createNetwork(`the ${app} instance listens in a network namespace of its own`);
+    return {
+      dir,
+      network,
+      cleanup: () => {
+        network.close();
+        remove();
+      },
+    };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
 
 /** Quotes a string for a POSIX shell command line. */

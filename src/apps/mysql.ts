@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { freePort } from '../util/ports.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
-import { makeInstanceDir, newSecret, shellQuote, writePrivateFile } from './instance-dir.js';
-import { NamespaceHolder } from '../util/namespace-holder.js';
+import { makePrivateInstance, newSecret, shellQuote, writePrivateFile } from './instance-dir.js';
 import type { AppProfile } from './profile.js';
 import { requireProgram, runSetupStep, serviceUser } from './service-user.js';
 
@@ -52,14 +51,8 @@ export const mysqlProfile: AppProfile = {
     const installDb = requireProgram(['mariadb-install-db', 'mysql_install_db'], 'mariadb-server');
     const user = serviceUser('mysql', 'mariadb-server');
     const port = await freePort();
-    const { dir, remove } = makeInstanceDir('mysql', user);
-    let network: NamespaceHolder | null = null;
-    const cleanup = () => {
-      network?.close();
-      remove();
-    };
+    const { dir, network, cleanup } = await makePrivateInstance('mysql', user);
     try {
-      network = await NamespaceHolder.createNetwork('a MariaDB instance listens in a network namespace of its own');
       const datadir = join(dir, 'data');
       const socket = join(dir, 'mysqld.sock');
       const optionFile = join(dir, 'my.cnf');

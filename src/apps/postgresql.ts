@@ -11,8 +11,7 @@ import { dirname, join } from 'node:path';
 import { freePort } from '../util/ports.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
-import { makeInstanceDir, newSecret, shellQuote, writePrivateFile } from './instance-dir.js';
-import { NamespaceHolder } from '../util/namespace-holder.js';
+import { makePrivateInstance, newSecret, shellQuote, writePrivateFile } from './instance-dir.js';
 import type { AppProfile, BenchmarkStep } from './profile.js';
 import { requireProgram, runSetupStep, serviceUser } from './service-user.js';
 
@@ -61,14 +60,8 @@ export const postgresqlProfile: AppProfile = {
     const pgbench = tool('pgbench', 'postgresql');
     const user = serviceUser('postgres', 'postgresql');
     const port = await freePort();
-    const { dir, remove } = makeInstanceDir('postgresql', user);
-    let network: NamespaceHolder | null = null;
-    const cleanup = () => {
-      network?.close();
-      remove();
-    };
+    const { dir, network, cleanup } = await makePrivateInstance('postgresql', user);
     try {
-      network = await NamespaceHolder.createNetwork('a PostgreSQL instance listens in a network namespace of its own');
       const datadir = join(dir, 'data');
       const secret = newSecret();
       // Read by initdb (as postgres), then removed: the secret stays only in the clients' environment.

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { freePort } from '../util/ports.js';
 import { runCommand } from '../util/run-command.js';
 import { requirePrograms } from './catalog.js';
-import { makeInstanceDir, shellQuote, writePrivateFile } from './instance-dir.js';
-import { NamespaceHolder } from '../util/namespace-holder.js';
+import { makePrivateInstance, shellQuote, writePrivateFile } from './instance-dir.js';
 import type { AppProfile } from './profile.js';
 
 const CLIENTS = 50;
@@ -43,18 +42,7 @@ export const redisProfile: AppProfile = {
     const programs = requirePrograms('redis');
     const cli = programs['redis-cli']!;
     const port = await freePort();
-    const { dir, remove } = makeInstanceDir('redis');
-    let network: NamespaceHolder | null = null;
-    const cleanup = () => {
-      network?.close();
-      remove();
-    };
-    try {
-      network = await NamespaceHolder.createNetwork('a Redis instance listens in a network namespace of its own');
-    } catch (error) {
-      cleanup();
-      throw error;
-    }
+    const { dir, network, cleanup } = await makePrivateInstance('redis');
     const config = join(dir, 'redis.conf');
     writePrivateFile(
       config,
