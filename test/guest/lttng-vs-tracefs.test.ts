@@ -32,12 +32,15 @@ const TIMER_THREADS = /^(bio_|jemalloc_)/;
  * work done: the two runs may differ by a few periods, and all syscalls of
  * one period alike.
  */
+// How many periods apart the two recordings may be depends on how long each
+// ran, which a loaded machine stretches: a share of the count, not a fixed number.
 const PERIODIC_WORK = [
   // serverCron (10 Hz) now and then reads /proc/self/stat for its memory figures.
-  { process: 'redis-server', syscalls: ['openat', 'read', 'close'], most: 2 },
+  { process: 'redis-server', syscalls: ['openat', 'read', 'close'] },
   // The progress line on stdout, every 250 ms.
-  { process: 'redis-benchmark', syscalls: ['write'], most: 2 },
+  { process: 'redis-benchmark', syscalls: ['write'] },
 ];
+const PERIODIC_SLACK = (count: number) => 2 + Math.ceil(count * 0.1);
 
 /**
  * Where our event classes differ from lttng-modules' on purpose: the reason
@@ -293,9 +296,14 @@ test('our tracefs trace against lttng-modules on the same workload: syscall coun
     assert.equal(row.tracefs, row.lttng, `${row.process} ${row.syscall}: tracefs ${row.tracefs}, lttng ${row.lttng}`);
   }
   for (const work of PERIODIC_WORK) {
-    const differences = rows.filter((r) => r.process === work.process && work.syscalls.includes(r.syscall)).map((r) => r.lttng - r.tracefs);
+    const made = rows.filter((r) => r.process === work.process && work.syscalls.includes(r.syscall));
+    const differences = made.map((r) => r.lttng - r.tracefs);
     assert.equal(differences.length, work.syscalls.length, `${work.process} makes ${work.syscalls.join(', ')}`);
-    assert.ok(new Set(differences).size === 1 && Math.abs(differences[0]!) <= work.most, `${work.process} ${work.syscalls.join('/')} differ by whole periods only: ${differences.join(', ')}`);
+    const fewest = Math.min(...made.map((r) => Math.min(r.lttng, r.tracefs)));
+    assert.ok(
+      new Set(differences).size === 1 && Math.abs(differences[0]!) <= PERIODIC_SLACK(fewest),
+      `${work.process} ${work.syscalls.join('/')} differ by whole periods only, a few: ${differences.join(', ')} (of ${fewest})`,
+    );
   }
   const ddReads = rows.find((r) => r.process === 'dd' && r.syscall === 'read');
   assert.ok((ddReads?.lttng ?? 0) >= 64 + 65, 'dd reads 64 blocks, then 65 reading them back (the last at the end of the file)');
