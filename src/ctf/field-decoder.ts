@@ -73,8 +73,9 @@ export interface ScopeHooks {
 }
 
 interface SymbolEntry {
+  /** Where decoding keeps the value, or -1: nothing refers to it (or it is no integer). */
   slot: number;
-  type: IntegerClass | EnumClass;
+  type: FieldClass;
 }
 
 /** Compiles the scopes of one stream class and its event classes; shares the slot numbering. */
@@ -101,6 +102,13 @@ export class DecoderCompiler {
   }
 
   private compile(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
+    const decoder = this.compileField(type, name, hooks);
+    // Known by name, so that a length or tag naming it says what is wrong with it.
+    if (name !== null && type.kind !== 'int' && type.kind !== 'enum') this.symbols.set(name, { slot: -1, type });
+    return decoder;
+  }
+
+  private compileField(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
     switch (type.kind) {
       case 'int':
         return this.compileInteger(type, name, hooks, null);
@@ -123,38 +131,47 @@ export class DecoderCompiler {
       }
       case 'variant': {
         // The tag is resolved before the options, which may declare a field of the same name.
-        const tag = this.resolve(type.tag);
-        return this.compileVariant(type.tag, tag, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
+        const tag = this.resolve(type.tag, type.line, 'variant tag');
+        if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${type.tag}" is not an enumeration`, type.line);
+        return this.compileVariant(type.tag, tag.slot, tag.type, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
       }
-      case 'array': {
-        const length = type.length;
-        if (isTextElement(type.element)) return (state) => decodeText(state, length);
-        const element = this.compile(type.element, null, hooks);
-        return (state) => {
-          const values = new Array<FieldValue>(length);
-          for (let i = 0; i < length; i++) values[i] = element(state);
-          return values;
-        };
-      }
+      case 'array':
       case 'sequence': {
-        const entry = this.resolve(type.lengthPath);
-        const slot = entry.slot;
-        if (isTextElement(type.element)) return (state) => decodeText(state, sequenceLength(state, slot));
+        // Arrays align to their element, even when empty (babeltrace2 does, and what follows depends on it).
+        const align = alignmentOf(type.element);
+        let length: (state: DecodeState) => number;
+        if (type.kind === 'array') {
+          const fixed = type.length;
+          length = (state) => arrayLength(state, fixed);
+        } else {
+          const entry = this.resolve(type.lengthPath, type.line, 'sequence length');
+          const int = entry.type.kind === 'int' ? entry.type : entry.type.kind === 'enum' ? entry.type.container : null;
+          if (!int || int.signed) throw new MetadataError(`sequence length "${type.lengthPath}" is not an unsigned integer`, type.line);
+          const slot = entry.slot;
+          length = (state) => sequenceLength(state, slot);
+        }
+        if (isTextElement(type.element)) {
+          return (state) => {
+            alignTo(state, align);
+            return decodeText(state, length(state));
+          };
+        }
         const element = this.compile(type.element, null, hooks);
         return (state) => {
-          const length = sequenceLength(state, slot);
-          const values = new Array<FieldValue>(length);
-          for (let i = 0; i < length; i++) values[i] = element(state);
+          alignTo(state, align);
+          const count = length(state);
+          const values = new Array<FieldValue>(count);
+          for (let i = 0; i < count; i++) values[i] = element(state);
           return values;
         };
       }
     }
   }
 
-  private resolve(path: string): SymbolEntry {
+  private resolve(path: string, line: number, use: string): SymbolEntry {
     const name = path.split('.').pop()!;
     const entry = this.symbols.get(name);
-    if (!entry) throw new MetadataError(`no field "${path}" before its use as a length or tag`);
+    if (!entry) throw new MetadataError(`no field "${path}" before its use as a ${use}`, line);
     return entry;
   }
 
@@ -196,13 +213,11 @@ export class DecoderCompiler {
     };
   }
 
-  private compileVariant(tagPath: string, tag: SymbolEntry, optionNames: string[], options: Decoder[]): Decoder {
-    if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${tagPath}" is not an enumeration`);
+  private compileVariant(tagPath: string, slot: number, tag: EnumClass, optionNames: string[], options: Decoder[]): Decoder {
     const byName = new Map(optionNames.map((name, index) => [displayName(name), index]));
-    const ranges = tag.type.mappings
+    const ranges = tag.mappings
       .map((m) => ({ low: m.low, high: m.high, option: byName.get(displayName(m.label)) ?? -1 }))
       .filter((r) => r.option >= 0);
-    const slot = tag.slot;
     return (state) => {
       const raw = state.slots[slot]!;
       const value = typeof raw === 'bigint' ? raw : BigInt(raw);
@@ -214,12 +229,17 @@ export class DecoderCompiler {
   }
 }
 
-/** A sequence's length, checked: a damaged length must not allocate gigabytes. */
+/** A sequence's length, checked: a damaged length must not allocate gigabytes (every element takes a bit at least). */
 function sequenceLength(state: DecodeState, slot: number): number {
   const length = Number(state.slots[slot]);
   if (!Number.isSafeInteger(length) || length < 0 || length > state.end - state.pos) {
     throw new DecodeError(`sequence length ${state.slots[slot]} does not fit in the packet`, state.pos);
   }
+  return length;
+}
+
+function arrayLength(state: DecodeState, length: number): number {
+  if (length > state.end - state.pos) throw new DecodeError(`array of ${length} elements does not fit in the packet`, state.pos);
   return length;
 }
 
@@ -246,9 +266,9 @@ function decodeString(state: DecodeState): string {
   return state.bytes.toString('latin1', start, nul);
 }
 
-/** A char array shown as a string: the bytes up to the first NUL, as babeltrace2 does. */
+/** A char array shown as a string: the bytes up to the first NUL, as babeltrace2 does. The caller aligned. */
 function decodeText(state: DecodeState, length: number): string {
-  alignTo(state, 8);
+  if (length === 0) return '';
   checkRoom(state, length * 8);
   const start = state.pos / 8;
   state.pos += length * 8;

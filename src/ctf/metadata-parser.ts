@@ -14,7 +14,9 @@ import type {
   StreamClass,
   StructClass,
   TraceMetadata,
+  VariantClass,
 } from './metadata-model.js';
+import { MetadataError } from './metadata-model.js';
 
 type TokenKind = 'ident' | 'number' | 'string' | 'punct';
 
@@ -60,9 +62,10 @@ function tokenize(text: string): Token[] {
       let value = '';
       while (i < text.length && text[i] !== c) {
         if (text[i] === '\\') {
-          const escaped = text[i + 1] ?? '';
-          value += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
-          i += 2;
+          const escape = ESCAPE.exec(text.slice(i, i + 12));
+          if (!escape) throw new MetadataSyntaxError(`invalid escape sequence ${JSON.stringify(text.slice(i, i + 2))} in a string`, i);
+          value += unescape(escape[0]);
+          i += escape[0].length;
         } else {
           value += text[i++];
         }
@@ -80,15 +83,33 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** C's escapes, as babeltrace2's lexer takes them; anything else after a backslash is an error. */
+const ESCAPE = /^\\(?:['"?\\abfnrtv]|[0-7]{1,3}|x[0-9A-Fa-f]+|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/;
+const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+function unescape(escape: string): string {
+  const body = escape.slice(1);
+  if (/^[0-7]/.test(body)) return String.fromCharCode(parseInt(body, 8) & 0xff);
+  if (/^[xuU]/.test(body)) return String.fromCodePoint(Math.min(parseInt(body.slice(1), 16), 0x10ffff));
+  return SIMPLE_ESCAPES[body] ?? body;
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+const MAX_ARRAY_LENGTH = 1n << 28n;
+
 function parseIntegerLiteral(text: string, offset: number): bigint {
   const digits = text.replace(/[uUlL]+$/, '');
+  let value: bigint;
   try {
-    if (/^0[xX]/.test(digits)) return BigInt(digits);
-    if (/^0[0-7]+$/.test(digits)) return BigInt(`0o${digits.slice(1)}`);
-    return BigInt(digits);
+    if (/^0[xX]/.test(digits)) value = BigInt(digits);
+    else if (/^0[0-7]+$/.test(digits)) value = BigInt(`0o${digits.slice(1)}`);
+    else value = BigInt(digits);
   } catch {
     throw new MetadataSyntaxError(`bad number ${text}`, offset);
   }
+  // babeltrace2 refuses constants past 64 bits; so do we (they would also be sizes and lengths).
+  if (value > MAX_U64) throw new MetadataSyntaxError(`integer constant ${text.length > 24 ? `${text.slice(0, 20)}...` : text} does not fit in 64 bits`, offset);
+  return value;
 }
 
 type Value = { kind: 'int'; value: bigint } | { kind: 'text'; value: string } | { kind: 'path'; value: string } | { kind: 'type'; value: FieldClass };
@@ -117,7 +138,11 @@ class Parser {
   };
   private readonly pendingEvents: EventClass[] = [];
 
-  constructor(private readonly tokens: Token[], private readonly textLength: number) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly textLength: number,
+    private readonly lineOf: (offset: number) => number,
+  ) {}
 
   parse(): TraceMetadata {
     while (!this.atEnd()) this.topLevel();
@@ -125,13 +150,71 @@ class Parser {
       const stream = this.streamFor(event.streamId);
       stream.events.set(event.id, event);
     }
+    for (const stream of this.metadata.streams.values()) stream.clock = this.defaultClock(stream);
     return this.metadata;
+  }
+
+  /**
+   * As babeltrace2 does when it reads a stream block: an unmapped integer of
+   * one of these names maps to the trace's only clock, or to an implicit
+   * 1 GHz clock when there is none yet. It is then a time (not printed as a
+   * field), and the stream's events have timestamps.
+   */
+  private mapTimestamps(root: StructClass | VariantClass | null, names: string[]): void {
+    if (!root) return;
+    const fields = root.kind === 'struct' ? root.members : root.options;
+    for (const field of fields) {
+      const type = field.type;
+      if (names.includes(field.name)) {
+        const int = type.kind === 'int' ? type : type.kind === 'enum' ? type.container : null;
+        if (int && int.mappedClock === null) {
+          // A copy: the integer class may be an alias other fields share.
+          const mapped = { ...int, mappedClock: this.implicitClock(field.name) };
+          field.type = type.kind === 'enum' ? { ...type, container: mapped } : mapped;
+        }
+      }
+      if (type.kind === 'struct' || type.kind === 'variant') this.mapTimestamps(type, names);
+    }
+  }
+
+  private implicitClock(fieldName: string): string {
+    const clocks = this.metadata.clocks;
+    if (clocks.size === 0) clocks.set('default', { name: 'default', freq: 1_000_000_000n, offsetSeconds: 0n, offsetCycles: 0n });
+    if (clocks.size > 1) throw new MetadataSyntaxError(`"${fieldName}" maps to no clock and the trace has several`, this.offset());
+    return clocks.keys().next().value!;
+  }
+
+  /** babeltrace2's default clock class of a stream class: the clock its fields map to (one at most). */
+  private defaultClock(stream: StreamClass): ClockClass | null {
+    const names = new Set<string>();
+    const visit = (type: FieldClass | null): void => {
+      if (!type) return;
+      if (type.kind === 'int' || type.kind === 'enum') {
+        const clock = (type.kind === 'int' ? type : type.container).mappedClock;
+        if (clock !== null) names.add(clock);
+      } else if (type.kind === 'struct') type.members.forEach((m) => visit(m.type));
+      else if (type.kind === 'variant') type.options.forEach((o) => visit(o.type));
+      else if (type.kind === 'array' || type.kind === 'sequence') visit(type.element);
+    };
+    visit(stream.packetContext);
+    visit(stream.eventHeader);
+    visit(stream.eventContext);
+    for (const event of stream.events.values()) {
+      visit(event.context);
+      visit(event.payload);
+    }
+    if (names.size > 1) throw new MetadataError(`stream class ${stream.id} maps fields to more than one clock (${[...names].join(', ')})`);
+    const [name] = names;
+    if (name === undefined) return null;
+    const clock = this.metadata.clocks.get(name);
+    if (!clock) throw new MetadataError(`stream class ${stream.id} maps a field to clock "${name}", which the metadata does not declare`);
+    return clock;
   }
 
   private streamFor(id: number): StreamClass {
     let stream = this.metadata.streams.get(id);
     if (!stream) {
-      stream = { id, packetContext: null, eventHeader: null, eventContext: null, events: new Map() };
+      stream = { id, clock: null, packetContext: null, eventHeader: null, eventContext: null, events: new Map() };
       this.metadata.streams.set(id, stream);
     }
     return stream;
@@ -304,7 +387,10 @@ class Parser {
       const number = this.next();
       return { kind: 'int', value: sign * parseIntegerLiteral(number.text, number.offset) };
     }
-    if (token.kind === 'ident' && TYPE_KEYWORDS.has(token.text)) return { kind: 'type', value: this.typeSpecifier() };
+    // `name = string;`: a keyword as a plain word, not a type.
+    if (token.kind === 'ident' && TYPE_KEYWORDS.has(token.text) && !(this.isPunct(';', 1) || this.isPunct('}', 1))) {
+      return { kind: 'type', value: this.typeSpecifier() };
+    }
     const parts = [this.identifier()];
     while (this.isPunct('.') || this.isPunct('->')) {
       this.position++;
@@ -467,12 +553,13 @@ class Parser {
       this.expect('>');
       tag = parts.join('.');
     }
+    const line = this.lineOf(this.offset());
     if (!this.isPunct('{')) {
       const known = name ? this.scope.lookup(`variant ${name}`) : undefined;
       if (!known || known.kind !== 'variant') throw new MetadataSyntaxError(`unknown variant ${name ?? ''}`, this.offset());
-      return { ...known, tag };
+      return { ...known, tag, line };
     }
-    const type: FieldClass = { kind: 'variant', tag, options: this.fieldList() };
+    const type: FieldClass = { kind: 'variant', tag, options: this.fieldList(), line };
     if (name) this.scope.aliases.set(`variant ${name}`, type);
     return type;
   }
@@ -517,10 +604,15 @@ class Parser {
   /** `[16]`, `[len]`, `[a][b]`: the first dimension is the outermost. */
   private declaratorSuffix(base: FieldClass, name: string | null): { name: string | null; type: FieldClass } {
     const dims: Array<{ length: number } | { path: string }> = [];
+    const line = this.lineOf(this.offset());
     while (this.isPunct('[')) {
       this.position++;
       const value = this.value();
-      if (value.kind === 'int') dims.push({ length: Number(value.value) });
+      if (value.kind === 'int') {
+        // A fixed length past what fits in memory is damage, not a trace (CTF arrays are small).
+        if (value.value < 0n || value.value > MAX_ARRAY_LENGTH) throw new MetadataSyntaxError(`array length ${value.value} is out of range`, this.offset());
+        dims.push({ length: Number(value.value) });
+      }
       else if (value.kind === 'path') dims.push({ path: value.value });
       else throw new MetadataSyntaxError('bad array length', this.offset());
       this.expect(']');
@@ -528,7 +620,7 @@ class Parser {
     let type = base;
     for (let i = dims.length - 1; i >= 0; i--) {
       const dim = dims[i]!;
-      type = 'length' in dim ? { kind: 'array', length: dim.length, element: type } : { kind: 'sequence', lengthPath: dim.path, element: type };
+      type = 'length' in dim ? { kind: 'array', length: dim.length, element: type } : { kind: 'sequence', lengthPath: dim.path, element: type, line };
     }
     return { name, type };
   }
@@ -614,6 +706,8 @@ class Parser {
         stream.packetContext = struct('packet.context');
         stream.eventHeader = struct('event.header');
         stream.eventContext = struct('event.context');
+        this.mapTimestamps(stream.packetContext, ['timestamp_begin', 'timestamp_end']);
+        this.mapTimestamps(stream.eventHeader, ['timestamp']);
         return;
       }
       case 'event':
@@ -629,9 +723,25 @@ class Parser {
   }
 }
 
+/** offset -> 1-based line of `text`, by binary search over its line starts. */
+export function lineFinder(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+}
+
 export function parseMetadataText(text: string): TraceMetadata {
-  const parser = new Parser(tokenize(text), text.length);
+  const parser = new Parser(tokenize(text), text.length, lineFinder(text));
   const metadata = parser.parse();
-  if (metadata.streams.size === 0) metadata.streams.set(0, { id: 0, packetContext: null, eventHeader: null, eventContext: null, events: new Map() });
+  if (metadata.streams.size === 0) metadata.streams.set(0, { id: 0, clock: null, packetContext: null, eventHeader: null, eventContext: null, events: new Map() });
   return metadata;
 }

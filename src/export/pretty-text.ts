@@ -89,7 +89,8 @@ export class PrettyTextFormatter {
       line = this.compileLine(event);
       this.lines.set(event.eventClass, line);
     }
-    this.writeTime(out, event.timestampNs);
+    // Events of a stream class with no clock have no time: babeltrace2 prints no `[time] (+delta)`.
+    if (event.streamClass.clock !== null) this.writeTime(out, event.timestampNs);
     line(out, event);
   }
 
@@ -147,13 +148,12 @@ export class PrettyTextFormatter {
   }
 
   private compileLine(event: CtfEvent): LineWriter {
-    const hostname = event.trace.metadata.env.get('hostname');
     const code = new LineCode();
-    code.put(`${typeof hostname === 'string' ? `${hostname} ` : ''}${event.eventClass.name}: `);
+    code.put(`${traceOrigin(event.trace.metadata.env)}${event.eventClass.name || '<unknown>'}: `);
     code.emit('let first = true;');
     const add = (type: StructClass | null, meanings: ReadonlySet<string> | null, field: 'packetContext' | 'streamContext' | 'context' | 'payload') => {
       const rules = { referenced: event.trace.referencedNames, meanings };
-      if (!type || !isVisible(type, null, false, rules)) return;
+      if (!type || !isScopeVisible(type, rules)) return;
       const values = code.local();
       code.emit(`const ${values} = e.${field};`, `if (${values} !== null) {`, 'if (!first) {');
       code.put(', ');
@@ -365,6 +365,20 @@ export function formatClock(ns: bigint): string {
   return `${cachedTimeOfDay}.${(ns - seconds * NS_PER_SECOND).toString().padStart(9, '0')}`;
 }
 
+/**
+ * The trace's origin before the event name, from its environment, as
+ * babeltrace2's default fields show it: `hostname:procname:(vpid) ` (an
+ * LTTng-UST per-process trace), any of them missing; nothing without any.
+ */
+function traceOrigin(env: ReadonlyMap<string, string | bigint>): string {
+  const hostname = env.get('hostname');
+  const procname = env.get('procname');
+  const vpid = env.get('vpid');
+  const parts = [typeof hostname === 'string' ? hostname : null, typeof procname === 'string' ? procname : null, typeof vpid === 'bigint' ? `(${vpid})` : null];
+  const shown = parts.filter((part) => part !== null);
+  return shown.length > 0 ? `${shown.join(':')} ` : '';
+}
+
 export interface VisibilityRules {
   referenced: ReadonlySet<string>;
   /** Top-level names with a special meaning in this scope (packet context). */
@@ -390,6 +404,11 @@ export function isVisible(type: FieldClass, name: string | null, topLevel: boole
     default:
       return true;
   }
+}
+
+/** Whether a scope (packet context, contexts, payload) is printed: empty from the start, or with a member babeltrace2 keeps. */
+export function isScopeVisible(type: StructClass, rules: VisibilityRules): boolean {
+  return type.members.length === 0 || type.members.some((m) => isVisible(m.type, m.name, true, rules));
 }
 
 function compileStruct(type: StructClass, rules: VisibilityRules, topLevel: boolean): Writer {
