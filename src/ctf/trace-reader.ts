@@ -232,6 +232,10 @@ export class StreamFileReader {
   /** The current packet's stream clock; cyclesToNs() of 0 when it counts nanoseconds (then an event's time is one addition). */
   private clock: ClockClass | null = null;
   private nsOrigin: bigint | null = null;
+  /** Offsets of packets another stream file of the same trace also holds: not read here. */
+  readonly skipped = new Set<number>();
+  /** Set while scanning packet headers only (see packetIdentities). */
+  private identities: Array<{ offset: number; key: string }> | null = null;
 
   constructor(
     readonly trace: CtfTrace,
@@ -249,6 +253,20 @@ export class StreamFileReader {
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  /** Each packet's offset and identity, from its header alone; up to the first damage (which the real read reports). */
+  packetIdentities(): Array<{ offset: number; key: string }> {
+    const scan = new StreamFileReader(this.trace, this.file, this.fileIndex);
+    scan.identities = [];
+    try {
+      while (scan.openPacket());
+    } catch {
+      // The damage is the real read's to report.
+    } finally {
+      scan.close();
+    }
+    return scan.identities;
   }
 
   /** The next event or loss notice, or null at the end of the file. */
@@ -316,6 +334,11 @@ export class StreamFileReader {
     }
     const headerEnd = state.pos;
     if (contentBits < headerEnd) throw new DecodeError('packet content smaller than its header', 0);
+    if (this.identities || this.skipped.has(this.packetOffset)) {
+      this.identities?.push({ offset: this.packetOffset, key: packetIdentity(streamId, state.special, packetBits) });
+      this.nextPacketOffset = this.packetOffset + packetBits / 8;
+      return true;
+    }
     // A packet longer than the rest of the file (cut, or a size babeltrace2 refuses): decode what is there, then say so.
     const contentBytes = Math.ceil(contentBits / 8);
     this.truncatedBytes = packetBits / 8 > remaining ? packetBits / 8 : 0;
@@ -427,6 +450,35 @@ export function streamFiles(traceDir: string): string[] {
     .sort();
 }
 
+/** babeltrace2's identity of a packet (ds_index_entries_equal): stream, instance, size, times, sequence number. */
+function packetIdentity(streamId: number, special: ReadonlyMap<string, number | bigint>, packetBits: number): string {
+  const part = (name: string) => String(special.get(name) ?? '-');
+  return `${streamId}/${part('stream_instance_id')}/${packetBits}/${part('timestamp_begin')}/${part('timestamp_end')}/${part('packet_seq_num')}`;
+}
+
+/**
+ * Traces that share a UUID are one trace to babeltrace2 (LTTng snapshots,
+ * copies): a packet that several of their stream files hold is read once,
+ * from the first file in path order. Only then are packet headers scanned.
+ */
+function dropDuplicatePackets(readers: StreamFileReader[]): void {
+  const byUuid = new Map<string, StreamFileReader[]>();
+  for (const reader of readers) {
+    const uuid = reader.trace.metadata.uuid;
+    if (uuid !== null) byUuid.set(uuid, [...(byUuid.get(uuid) ?? []), reader]);
+  }
+  for (const group of byUuid.values()) {
+    if (new Set(group.map((r) => r.trace.dir)).size < 2) continue;
+    const seen = new Set<string>();
+    for (const reader of [...group].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
+      for (const { offset, key } of reader.packetIdentities()) {
+        if (seen.has(key)) reader.skipped.add(offset);
+        else seen.add(key);
+      }
+    }
+  }
+}
+
 /** Opens every stream of every trace under `roots`; the caller closes what it gets. */
 export function openMessages(roots: string[]): MessageMerger {
   const readers: StreamFileReader[] = [];
@@ -440,6 +492,7 @@ export function openMessages(roots: string[]): MessageMerger {
         streamFiles(dir).forEach((file, index) => readers.push(new StreamFileReader(trace, file, index)));
       }
     }
+    dropDuplicatePackets(readers);
   } catch (error) {
     for (const reader of readers) reader.close();
     throw error;
