@@ -202,7 +202,6 @@ export class DecoderCompiler {
   }
 
   private compileFloat(bits: number, align: number, littleEndian: boolean): Decoder {
-    if (bits !== 32 && bits !== 64) throw new MetadataError(`${bits}-bit floating point numbers are not supported`);
     const bytes = bits / 8;
     return (state) => {
       alignTo(state, align);

@@ -327,9 +327,9 @@ class Parser {
       this.position++;
       switch (token.text) {
         case 'integer':
-          return this.integer(this.attributes());
+          return this.integer(this.attributes(), token.offset);
         case 'floating_point':
-          return this.floatingPoint(this.attributes());
+          return this.floatingPoint(this.attributes(), token.offset);
         case 'string':
           if (this.isPunct('{')) this.attributes();
           return { kind: 'string' };
@@ -399,8 +399,9 @@ class Parser {
     return { kind: 'path', value: parts.join('.') };
   }
 
-  private integer(attrs: Map<string, Value>): IntegerClass {
+  private integer(attrs: Map<string, Value>, offset: number): IntegerClass {
     const size = Number(this.intAttribute(attrs, 'size', null));
+    if (!(size >= 1 && size <= 64)) throw new MetadataSyntaxError(`${size}-bit integers are not supported (1 to 64 bits)`, offset);
     const signed = this.boolAttribute(attrs, 'signed');
     const encodingValue = attrs.get('encoding');
     const encodingName = (encodingValue?.value ?? 'none').toString().toLowerCase();
@@ -409,7 +410,7 @@ class Parser {
     return {
       kind: 'int',
       size,
-      align: Number(this.intAttribute(attrs, 'align', size % 8 === 0 ? 8n : 1n)),
+      align: this.alignment(this.intAttribute(attrs, 'align', size % 8 === 0 ? 8n : 1n), offset),
       signed,
       byteOrder: this.byteOrderAttribute(attrs),
       base: this.baseAttribute(attrs),
@@ -418,14 +419,17 @@ class Parser {
     };
   }
 
-  private floatingPoint(attrs: Map<string, Value>): FieldClass {
-    return {
-      kind: 'float',
-      expDig: Number(this.intAttribute(attrs, 'exp_dig', null)),
-      mantDig: Number(this.intAttribute(attrs, 'mant_dig', null)),
-      align: Number(this.intAttribute(attrs, 'align', 8n)),
-      byteOrder: this.byteOrderAttribute(attrs),
-    };
+  private floatingPoint(attrs: Map<string, Value>, offset: number): FieldClass {
+    const expDig = Number(this.intAttribute(attrs, 'exp_dig', null));
+    const mantDig = Number(this.intAttribute(attrs, 'mant_dig', null));
+    if (expDig + mantDig !== 32 && expDig + mantDig !== 64) throw new MetadataSyntaxError(`${expDig + mantDig}-bit floating point numbers are not supported (32 or 64 bits)`, offset);
+    return { kind: 'float', expDig, mantDig, align: this.alignment(this.intAttribute(attrs, 'align', 8n), offset), byteOrder: this.byteOrderAttribute(attrs) };
+  }
+
+  /** An alignment in bits: a power of two (anything else would make positions meaningless). */
+  private alignment(value: bigint, offset: number): number {
+    if (value < 1n || value > 1n << 30n || (value & (value - 1n)) !== 0n) throw new MetadataSyntaxError(`alignment ${value} is not a power of two`, offset);
+    return Number(value);
   }
 
   private intAttribute(attrs: Map<string, Value>, name: string, fallback: bigint | null): bigint {
@@ -531,7 +535,7 @@ class Parser {
     if (this.isIdent('align')) {
       this.position++;
       this.expect('(');
-      minAlign = Number(this.signedNumber());
+      minAlign = this.alignment(this.signedNumber(), this.offset());
       this.expect(')');
     }
     const type: StructClass = { kind: 'struct', minAlign, members };

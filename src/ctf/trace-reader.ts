@@ -3,7 +3,7 @@
 // time order.
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   collectReferencedNames,
   DecodeError,
