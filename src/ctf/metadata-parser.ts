@@ -137,6 +137,8 @@ class Parser {
     streams: new Map(),
   };
   private readonly pendingEvents: EventClass[] = [];
+  /** Line of each stream class's block (or of its first event's), for errors found once all is parsed. */
+  private readonly streamLines = new Map<number, number>();
 
   constructor(
     private readonly tokens: Token[],
@@ -203,11 +205,12 @@ class Parser {
       visit(event.context);
       visit(event.payload);
     }
-    if (names.size > 1) throw new MetadataError(`stream class ${stream.id} maps fields to more than one clock (${[...names].join(', ')})`);
+    const line = this.streamLines.get(stream.id) ?? 1;
+    if (names.size > 1) throw new MetadataError(`stream class ${stream.id} maps fields to more than one clock (${[...names].join(', ')})`, line);
     const [name] = names;
     if (name === undefined) return null;
     const clock = this.metadata.clocks.get(name);
-    if (!clock) throw new MetadataError(`stream class ${stream.id} maps a field to clock "${name}", which the metadata does not declare`);
+    if (!clock) throw new MetadataError(`stream class ${stream.id} maps a field to clock "${name}", which the metadata does not declare`, line);
     return clock;
   }
 
@@ -630,6 +633,7 @@ class Parser {
   }
 
   private block(kind: string): void {
+    const line = this.lineOf(this.offset());
     this.expect('{');
     const values = new Map<string, Value>();
     this.scope = new Scope(this.scope);
@@ -668,10 +672,10 @@ class Parser {
     }
     this.expect('}');
     this.skipSemicolons();
-    this.applyBlock(kind, values);
+    this.applyBlock(kind, values, line);
   }
 
-  private applyBlock(kind: string, values: Map<string, Value>): void {
+  private applyBlock(kind: string, values: Map<string, Value>, line: number): void {
     const int = (key: string, fallback: bigint): bigint => {
       const value = values.get(key);
       return value?.kind === 'int' ? value.value : fallback;
@@ -707,6 +711,7 @@ class Parser {
       }
       case 'stream': {
         const stream = this.streamFor(Number(int('id', 0n)));
+        this.streamLines.set(stream.id, line);
         stream.packetContext = struct('packet.context');
         stream.eventHeader = struct('event.header');
         stream.eventContext = struct('event.context');
@@ -715,6 +720,7 @@ class Parser {
         return;
       }
       case 'event':
+        if (!this.streamLines.has(Number(int('stream_id', 0n)))) this.streamLines.set(Number(int('stream_id', 0n)), line);
         this.pendingEvents.push({
           id: Number(int('id', 0n)),
           name: text('name') ?? '',
