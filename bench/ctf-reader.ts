@@ -18,7 +18,7 @@ import { existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readEvents } from '../src/ctf/trace-reader.js';
+import { openMessages } from '../src/ctf/trace-reader.js';
 import { findExecutable } from '../src/util/executables.js';
 import { redisKernelTrace, ustMallocTrace } from './reader-traces.js';
 
@@ -33,15 +33,18 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '3' },
     cache: { type: 'string', default: '/var/tmp/benchmark-tracer-bench' },
     'ust-events': { type: 'string', default: '3000000' },
-    'redis-seconds': { type: 'string', default: '20' },
+    'redis-seconds': { type: 'string', default: '2' },
     // Internal: the decode-only child.
     'decode-only': { type: 'boolean' },
   },
 });
 
 if (values['decode-only']) {
+  // As convert and analyze read: the time-ordered merge of every stream.
   let events = 0;
-  for (const _event of readEvents(positionals)) events++;
+  const messages = openMessages(positionals);
+  for (let message = messages.next(); message; message = messages.next()) if (message.kind === 'event') events++;
+  messages.close();
   process.stdout.write(`${JSON.stringify({ events, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
   process.exit(0);
 }

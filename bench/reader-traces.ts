@@ -77,7 +77,7 @@ export async function ustMallocTrace(dir: string, events: number): Promise<strin
   return dir;
 }
 
-/** A kernel trace of ours (tracefs) of a Redis run long enough for about `events` events; made once. */
+/** A kernel trace of ours (tracefs) of a Redis run of this many seconds (about 1.1 M events a second here); made once. */
 export function redisKernelTrace(dir: string, durationSeconds: number): string {
   const found = () => (existsSync(dir) ? findTraceDirs(dir).find((d) => d.endsWith('/kernel')) : undefined);
   const existing = found();
@@ -86,5 +86,7 @@ export function redisKernelTrace(dir: string, durationSeconds: number): string {
   run(process.execPath, [CLI, 'redis', '--duration', String(durationSeconds), '--output', dir, '-q']);
   const trace = found();
   if (!trace) throw new Error(`benchmark-tracer redis wrote no kernel/ trace under ${dir}: ${readdirSync(dir).join(', ')}`);
+  // The run's own text of it (gigabytes) is not needed here.
+  rmSync(join(trace, '..', 'trace_output.txt'), { force: true });
   return trace;
 }

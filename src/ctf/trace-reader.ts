@@ -273,8 +273,7 @@ export class StreamFileReader {
   next(): CtfMessage | null {
     try {
       for (;;) {
-        const notice = this.notices.shift();
-        if (notice) return notice;
+        if (this.notices.length > 0) return this.notices.shift()!;
         if (!this.inPacket) {
           if (!this.openPacket()) return null;
           continue;
@@ -346,7 +345,7 @@ export class StreamFileReader {
     state.setPacket(bytes, Math.min(contentBits, bytes.length * 8));
     state.pos = headerEnd;
     const begin = state.special.get('timestamp_begin');
-    if (begin !== undefined) state.clock = BigInt(begin);
+    if (begin !== undefined) state.clock = begin;
     if (streamClass.clock !== this.clock || this.currentClass === null) {
       this.clock = streamClass.clock;
       this.nsOrigin = this.clock === null || this.clock.freq === 1_000_000_000n ? cyclesToNs(this.clock, 0n) : null;
@@ -416,7 +415,8 @@ export class StreamFileReader {
     state.eventId = 0;
     const start = state.pos;
     decoders.eventHeader?.(state);
-    const cycles = state.clock;
+    const clock = state.clock;
+    const cycles = typeof clock === 'bigint' ? clock : BigInt(clock);
     const eventClass = streamClass.events.get(state.eventId);
     const event = decoders.events.get(state.eventId);
     if (!eventClass || !event) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${streamClass.id}`, state.pos);

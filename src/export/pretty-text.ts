@@ -230,7 +230,7 @@ class LineCode {
     } else if (type.kind === 'struct') {
       this.struct(type, rules, false, local);
     } else if (type.kind === 'string' || ((type.kind === 'array' || type.kind === 'sequence') && isTextElement(type.element))) {
-      this.viaChunk(`writeString(out, ${local});`);
+      this.viaChunk(`writeRepeatedString(out, ${local}, ${this.bind({ text: null, bytes: EMPTY })});`);
     } else {
       this.viaChunk(`${this.bind(compileField(type, rules))}(out, ${local});`);
     }
@@ -247,7 +247,7 @@ class LineCode {
       .map((line) => line.replace('ROOM', String(this.room)))
       .join('\n');
     const source = `return function writeLine(out, e) {\n${body}\n};`;
-    return new Function('putUint', 'putHex', 'writeString', ...names, source)(putUint, putHex, writeString, ...this.bound) as LineWriter;
+    return new Function('putUint', 'putHex', 'writeRepeatedString', ...names, source)(putUint, putHex, writeRepeatedString, ...this.bound) as LineWriter;
   }
 }
 
@@ -548,6 +548,30 @@ function writeString(out: ByteChunk, value: FieldValue): void {
 }
 
 const SHORT_STRING = 32;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A string field's last text and its printed bytes. The reader hands out the
+ * same string object when a field's bytes repeat (a thread's name event after
+ * event), so one comparison saves the escaping.
+ */
+interface StringRepeat {
+  text: string | null;
+  bytes: Buffer;
+}
+
+function writeRepeatedString(out: ByteChunk, value: FieldValue, last: StringRepeat): void {
+  if (value === last.text) {
+    out.put(last.bytes);
+    return;
+  }
+  const start = out.pos;
+  writeString(out, value);
+  if (out.pos - start <= SHORT_STRING) {
+    last.text = value as string;
+    last.bytes = Buffer.from(out.bytes.subarray(start, out.pos));
+  }
+}
 
 const ESCAPES: Record<string, string> = {
   '\\': '\\\\',
