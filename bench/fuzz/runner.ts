@@ -3,6 +3,9 @@
 // and a fresh worker goes on with the next case. Peak memory of the whole
 // process is sampled as cases run.
 
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { loadCorpus, makeCase, type BaseTrace } from './mutations.js';
@@ -57,10 +60,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   };
 
   const corpusDir = options.corpus ?? DEFAULT_CORPUS;
+  // Cases are written here (memory-backed where there is /dev/shm) and all removed at the end.
+  const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bt-fuzz-'));
   let corpus: BaseTrace[] | undefined;
   const spawnWorker = () =>
     new Worker(WORKER, {
-      workerData: { corpus: corpusDir, seed: options.seed },
+      workerData: { corpus: corpusDir, seed: options.seed, scratch },
       resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMiB ?? 1024 },
       stdout: true,
     });
@@ -108,6 +113,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     await Promise.all(Array.from({ length: Math.max(1, options.workers ?? 1) }, lane));
   } finally {
     clearInterval(sampler);
+    rmSync(scratch, { recursive: true, force: true });
   }
   failures.sort((a, b) => a.index - b.index);
   return {

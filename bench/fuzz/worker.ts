@@ -3,8 +3,7 @@
 // functions, the same mapping of errors to exit codes and lines as main.ts),
 // and judges what came out.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeCommand } from '../../src/cli/analyze-commands.js';
@@ -25,9 +24,9 @@ export interface CaseResult {
   problem: string | null;
 }
 
-const { corpus: corpusDir, seed } = workerData as { corpus: string; seed: number };
+/** scratch: the runner's directory for cases, removed by it (a terminated worker runs no clean-up). */
+const { corpus: corpusDir, seed, scratch } = workerData as { corpus: string; seed: number; scratch: string };
 const corpus = loadCorpus(corpusDir);
-const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bt-fuzz-'));
 
 // The commands print warnings and damage to stderr; here they are the case's output.
 let captured: string[] = [];
@@ -67,6 +66,7 @@ export function judge(code: number, lines: string[], dir: string): string | null
 parentPort!.on('message', async (index: number) => {
   const fuzzCase = makeCase(corpus, seed, index);
   const dir = join(scratch, `case-${index}`);
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   for (const file of fuzzCase.files) writeFileSync(join(dir, file.name), file.bytes);
   captured = [];
@@ -99,5 +99,3 @@ parentPort!.on('message', async (index: number) => {
   };
   parentPort!.postMessage(result);
 });
-
-process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
