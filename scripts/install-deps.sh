@@ -15,10 +15,11 @@ fi
 # text export needs babeltrace2; tests compare with strace; the benchmark with strace and
 # perf trace (linux-perf); doctor checks lttng-tools and the LTTng-UST helpers;
 # the HTML report is tested in headless chromium; the LTTng kernel tracer in
-# a QEMU guest that debootstrap builds (scripts/lttng-guest.sh).
+# a QEMU guest that debootstrap builds (scripts/lttng-guest.sh); the reader
+# benchmark compiles a malloc loop (gcc) to record an LTTng-UST trace.
 # Then the six applications: servers, clients and benchmark tools (the database
 # servers listen in a network namespace of the run's own: iproute2 brings its loopback up).
-packages=(bpftrace babeltrace2 strace util-linux iproute2 procps linux-perf lttng-tools liblttng-ust-dev chromium
+packages=(bpftrace babeltrace2 strace util-linux iproute2 procps linux-perf lttng-tools liblttng-ust-dev gcc chromium
   qemu-system-x86 debootstrap e2fsprogs patch
   redis-server redis-tools apache2 apache2-utils nginx wrk mariadb-server mariadb-client
   postgresql postgresql-client docker.io busybox-static)

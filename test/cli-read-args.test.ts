@@ -1,10 +1,15 @@
 // convert and view on the command line: parsing and the errors a user sees.
 
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { parseCommandLine } from '../src/cli/args.js';
 import { UserError } from '../src/util/errors.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
 
 test('convert and view parse into their commands', () => {
   assert.deepEqual(parseCommandLine(['convert', 'traces/x', '--to', 'jsonl', '-o', 'out.jsonl']), {
@@ -29,13 +34,52 @@ test('convert and view parse into their commands', () => {
   assert.throws(() => parseCommandLine(['--custom', 'ls', '--to', 'text']), /--to goes with convert/);
 });
 
-test('convert of a missing or broken trace: one line, no stack', async () => {
-  const missing = await runCli(['convert', '/nonexistent/trace']);
-  assert.equal(missing.code, 2);
-  assert.equal(missing.stderr, 'benchmark-tracer: no such trace directory: /nonexistent/trace\n');
-  const empty = await runCli(['convert', '/proc/self/fdinfo']);
-  assert.equal(empty.code, 1);
-  assert.match(empty.stderr, /^benchmark-tracer: .*no CTF trace \(no metadata file\) here/);
+const SMALL_TRACE = fileURLToPath(new URL('../../../shared/corpus/babeltrace-tests/succeed/smalltrace', import.meta.url));
+
+/** One line on stderr, the tool's prefix, nothing of a crash. */
+function assertOneLine(stderr: string, pattern: RegExp): void {
+  assert.match(stderr, /^benchmark-tracer: [^\n]*\n$/, `one line: ${stderr}`);
+  assert.match(stderr, pattern);
+  assert.doesNotMatch(stderr, /internal error|    at |\b(TypeError|RangeError|ReferenceError)\b|\bE[A-Z]{3,}\b:/);
+}
+
+test('convert of a path that is no trace: one clear line, exit 2, never an internal error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-bad-path-'));
+  try {
+    const missing = await runCli(['convert', '/nonexistent/trace']);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, 'benchmark-tracer: no such trace directory: /nonexistent/trace\n');
+    const cases: Array<[string[], RegExp]> = [
+      [['convert', join(SMALL_TRACE, 'metadata'), '--to', 'text'], /smalltrace\/metadata: not a directory/],
+      [['convert', dir, '--to', 'text'], /no CTF trace here/],
+      [['convert', '/proc/self/fdinfo', '--to', 'jsonl'], /no CTF trace here/],
+      [['analyze', dir, '--json'], /no CTF trace here/],
+      [['convert', SMALL_TRACE, '-o', dir], /cannot write .*: it is a directory/],
+      [['convert', SMALL_TRACE, '-o', join(dir, 'no', 'such', 'dir.txt')], /cannot write .*dir\.txt/],
+    ];
+    for (const [args, pattern] of cases) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assertOneLine(run.stderr, pattern);
+      assert.equal(run.stdout, '');
+    }
+    // Root reads everything: the unreadable directory is tried as nobody.
+    const locked = join(dir, 'locked');
+    cpSync(SMALL_TRACE, join(locked, 'trace'), { recursive: true });
+    chmodSync(dir, 0o755);
+    chmodSync(locked, 0o700);
+    const run = spawnSync(process.execPath, [CLI, 'convert', locked, '--to', 'text'], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    assert.equal(run.status, 2, run.stderr);
+    assertOneLine(run.stderr, /locked: permission denied/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('convert of a broken trace: one line naming the file, exit 1', async () => {
+  const run = await runCli(['convert', join(SMALL_TRACE, '..', '..', 'fail', 'metadata-syntax-error'), '--to', 'text']);
+  assert.equal(run.code, 1);
+  assertOneLine(run.stderr, /metadata-syntax-error\/metadata: .* \(at line 3\)$/m);
 });
 
 test('--buffer-size: binary units, at least 4K, one-line error otherwise', () => {

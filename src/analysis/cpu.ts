@@ -87,6 +87,9 @@ export class CpuAnalysis implements Analysis {
   }
 
   private addToTimeline(cpu: CpuState, tid: number, from: number, to: number): void {
+    // The timeline starts at the trace's origin: a damaged time before it must not make buckets without end.
+    from = Math.max(from, 0);
+    if (!(to > from)) return;
     while (to > this.bucketNs * TIMELINE_BUCKETS) this.widenBuckets();
     const width = this.bucketNs;
     for (let bucket = Math.floor(from / width); bucket * width < to; bucket++) {

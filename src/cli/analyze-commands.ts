@@ -5,11 +5,11 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { analyzeTrace } from '../analysis/analyze.js';
 import { compareReports } from '../analysis/compare.js';
 import type { AnalysisReport } from '../analysis/model.js';
-import { TraceFormatError } from '../ctf/metadata-file.js';
 import { writeHtmlReport } from '../report/html.js';
 import { UserError } from '../util/errors.js';
 import { formatComparison, formatReport } from './analysis-text.js';
 import { TerminalReporter } from './progress.js';
+import { traceErrorToUser } from './read-commands.js';
 
 export interface AnalyzeRequest {
   traceDir: string;
@@ -34,8 +34,7 @@ async function analyzeWithProgress(traceDir: string, quiet: boolean): Promise<An
       },
     });
   } catch (error) {
-    if (error instanceof TraceFormatError) throw new UserError(error.message, 1);
-    throw error;
+    throw traceErrorToUser(error);
   } finally {
     reporter.finish();
   }

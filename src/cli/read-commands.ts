@@ -3,27 +3,44 @@
 // where the bytes go.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { TraceFormatError } from '../ctf/metadata-file.js';
+import { fileProblem, TraceInputError } from '../ctf/trace-reader.js';
 import { exportTrace, type ExportFormat } from '../export/ctf-export.js';
 import { UserError } from '../util/errors.js';
 
-function checkTraceDir(traceDir: string): void {
+export function checkTraceDir(traceDir: string): void {
   if (!existsSync(traceDir)) throw new UserError(`no such trace directory: ${traceDir}`);
 }
 
 /**
- * Trace errors are the user's input, not our bug: one line, exit 1. A reader
- * that went away (`| head`, a pager quit early) is not an error at all.
+ * What the reader can throw, as the CLI says it: a path that is no trace
+ * (missing, a file, unreadable, empty) is bad input, exit 2; a damaged trace
+ * exit 1; one line each. Shared by convert, view and analyze.
  */
+export function traceErrorToUser(error: unknown): unknown {
+  if (error instanceof TraceInputError) return new UserError(error.message, 2);
+  if (error instanceof TraceFormatError) return new UserError(error.message, 1);
+  return error;
+}
+
+/** A reader that went away (`| head`, a pager quit early) is not an error at all. */
 async function withTraceErrors(work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    if (error instanceof TraceFormatError) throw new UserError(error.message, 1);
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
-    throw error;
+    throw traceErrorToUser(error);
+  }
+}
+
+/** The output file, opened now: a path we cannot write is one line before any reading. */
+function openOutput(file: string): Writable {
+  try {
+    return createWriteStream(file, { fd: openSync(file, 'w') });
+  } catch (error) {
+    throw new UserError(`cannot write ${file}: ${fileProblem(error) ?? (error as Error).message}`);
   }
 }
 
@@ -36,7 +53,7 @@ function finished(stream: Writable): Promise<void> {
 
 export async function convertCommand(traceDir: string, format: ExportFormat, outputFile: string | null): Promise<number> {
   checkTraceDir(traceDir);
-  const out = outputFile ? createWriteStream(outputFile) : process.stdout;
+  const out = outputFile ? openOutput(outputFile) : process.stdout;
   await withTraceErrors(async () => {
     try {
       await exportTrace([traceDir], format, out, process.stderr);

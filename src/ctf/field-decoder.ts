@@ -28,8 +28,12 @@ export class DecodeState {
   pos = 0;
   /** Bit position where the packet content ends. */
   end = 0;
-  /** Current value of the stream's clock, in cycles. */
-  clock = 0n;
+  /**
+   * Current value of the stream's clock, in cycles: a number while it is a
+   * safe integer (every event updates it: bigint arithmetic there costs a
+   * tenth of the decoding), else a bigint.
+   */
+  clock: number | bigint = 0;
   eventId = 0;
   /** Values of fields that sequences and variants refer to, by slot. */
   readonly slots: Array<number | bigint> = [];
@@ -45,20 +49,33 @@ export class DecodeState {
 
   /** CTF 1.8: a clock field narrower than 64 bits gives the low bits of the clock; a smaller value means they wrapped. */
   updateClock(value: number | bigint, size: number): void {
-    const next = BigInt(value);
     if (size >= 64) {
-      this.clock = next;
+      this.clock = value;
       return;
     }
+    const clock = this.clock;
+    if (typeof clock === 'number' && typeof value === 'number' && size <= 52) {
+      const span = CLOCK_SPANS[size]!;
+      const low = clock % span;
+      const next = clock - low + value + (value < low ? span : 0);
+      if (next <= Number.MAX_SAFE_INTEGER) {
+        this.clock = next;
+        return;
+      }
+    }
     const mask = CLOCK_MASKS[size]!;
-    let clock = this.clock;
-    if (next < (clock & mask)) clock += mask + 1n;
-    this.clock = (clock & ~mask) | next;
+    const big = BigInt(value);
+    let wide = BigInt(clock);
+    if (big < (wide & mask)) wide += mask + 1n;
+    wide = (wide & ~mask) | big;
+    this.clock = wide <= MAX_SAFE ? Number(wide) : wide;
   }
 }
 
-/** 2^size - 1 for every clock field narrower than 64 bits, computed once: this runs for every event. */
+/** 2^size - 1 for every clock field narrower than 64 bits, and 2^size as a number: computed once. */
 const CLOCK_MASKS = Array.from({ length: 64 }, (_, size) => (1n << BigInt(size)) - 1n);
+const CLOCK_SPANS = Array.from({ length: 53 }, (_, size) => 2 ** size);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export type Decoder = (state: DecodeState) => FieldValue;
 
@@ -73,8 +90,9 @@ export interface ScopeHooks {
 }
 
 interface SymbolEntry {
+  /** Where decoding keeps the value, or -1: nothing refers to it (or it is no integer). */
   slot: number;
-  type: IntegerClass | EnumClass;
+  type: FieldClass;
 }
 
 /** Compiles the scopes of one stream class and its event classes; shares the slot numbering. */
@@ -101,6 +119,13 @@ export class DecoderCompiler {
   }
 
   private compile(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
+    const decoder = this.compileField(type, name, hooks);
+    // Known by name, so that a length or tag naming it says what is wrong with it.
+    if (name !== null && type.kind !== 'int' && type.kind !== 'enum') this.symbols.set(name, { slot: -1, type });
+    return decoder;
+  }
+
+  private compileField(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
     switch (type.kind) {
       case 'int':
         return this.compileInteger(type, name, hooks, null);
@@ -109,7 +134,7 @@ export class DecoderCompiler {
       case 'float':
         return this.compileFloat(type.expDig + type.mantDig, type.align, this.littleEndian(type.byteOrder));
       case 'string':
-        return decodeString;
+        return decodeString(new RepeatCache());
       case 'struct': {
         const align = alignmentOf(type);
         const members = type.members.map((member) => this.compile(member.type, member.name, hooks));
@@ -123,38 +148,48 @@ export class DecoderCompiler {
       }
       case 'variant': {
         // The tag is resolved before the options, which may declare a field of the same name.
-        const tag = this.resolve(type.tag);
-        return this.compileVariant(type.tag, tag, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
+        const tag = this.resolve(type.tag, type.line, 'variant tag');
+        if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${type.tag}" is not an enumeration`, type.line);
+        return this.compileVariant(type.tag, tag.slot, tag.type, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
       }
-      case 'array': {
-        const length = type.length;
-        if (isTextElement(type.element)) return (state) => decodeText(state, length);
-        const element = this.compile(type.element, null, hooks);
-        return (state) => {
-          const values = new Array<FieldValue>(length);
-          for (let i = 0; i < length; i++) values[i] = element(state);
-          return values;
-        };
-      }
+      case 'array':
       case 'sequence': {
-        const entry = this.resolve(type.lengthPath);
-        const slot = entry.slot;
-        if (isTextElement(type.element)) return (state) => decodeText(state, sequenceLength(state, slot));
+        // Arrays align to their element, even when empty (babeltrace2 does, and what follows depends on it).
+        const align = alignmentOf(type.element);
+        let length: (state: DecodeState) => number;
+        if (type.kind === 'array') {
+          const fixed = type.length;
+          length = (state) => arrayLength(state, fixed);
+        } else {
+          const entry = this.resolve(type.lengthPath, type.line, 'sequence length');
+          const int = entry.type.kind === 'int' ? entry.type : entry.type.kind === 'enum' ? entry.type.container : null;
+          if (!int || int.signed) throw new MetadataError(`sequence length "${type.lengthPath}" is not an unsigned integer`, type.line);
+          const slot = entry.slot;
+          length = (state) => sequenceLength(state, slot);
+        }
+        if (isTextElement(type.element)) {
+          const cache = new RepeatCache();
+          return (state) => {
+            alignTo(state, align);
+            return decodeText(state, length(state), cache);
+          };
+        }
         const element = this.compile(type.element, null, hooks);
         return (state) => {
-          const length = sequenceLength(state, slot);
-          const values = new Array<FieldValue>(length);
-          for (let i = 0; i < length; i++) values[i] = element(state);
+          alignTo(state, align);
+          const count = length(state);
+          const values = new Array<FieldValue>(count);
+          for (let i = 0; i < count; i++) values[i] = element(state);
           return values;
         };
       }
     }
   }
 
-  private resolve(path: string): SymbolEntry {
+  private resolve(path: string, line: number, use: string): SymbolEntry {
     const name = path.split('.').pop()!;
     const entry = this.symbols.get(name);
-    if (!entry) throw new MetadataError(`no field "${path}" before its use as a length or tag`);
+    if (!entry) throw new MetadataError(`no field "${path}" before its use as a ${use}`, line);
     return entry;
   }
 
@@ -185,7 +220,6 @@ export class DecoderCompiler {
   }
 
   private compileFloat(bits: number, align: number, littleEndian: boolean): Decoder {
-    if (bits !== 32 && bits !== 64) throw new MetadataError(`${bits}-bit floating point numbers are not supported`);
     const bytes = bits / 8;
     return (state) => {
       alignTo(state, align);
@@ -196,30 +230,41 @@ export class DecoderCompiler {
     };
   }
 
-  private compileVariant(tagPath: string, tag: SymbolEntry, optionNames: string[], options: Decoder[]): Decoder {
-    if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${tagPath}" is not an enumeration`);
+  private compileVariant(tagPath: string, slot: number, tag: EnumClass, optionNames: string[], options: Decoder[]): Decoder {
     const byName = new Map(optionNames.map((name, index) => [displayName(name), index]));
-    const ranges = tag.type.mappings
-      .map((m) => ({ low: m.low, high: m.high, option: byName.get(displayName(m.label)) ?? -1 }))
+    const ranges = tag.mappings
+      .map((m) => ({ low: m.low, high: m.high, lowNumber: Number(m.low), highNumber: Number(m.high), option: byName.get(displayName(m.label)) ?? -1 }))
       .filter((r) => r.option >= 0);
-    const slot = tag.slot;
+    // Every event header of LTTng-UST is such a variant: compare numbers where the bounds are exact as numbers.
+    const exact = ranges.every((r) => BigInt(r.lowNumber) === r.low && BigInt(r.highNumber) === r.high);
     return (state) => {
       const raw = state.slots[slot]!;
-      const value = typeof raw === 'bigint' ? raw : BigInt(raw);
-      for (const range of ranges) {
-        if (value >= range.low && value <= range.high) return { option: range.option, value: options[range.option]!(state) };
+      if (exact && typeof raw === 'number') {
+        for (const range of ranges) {
+          if (raw >= range.lowNumber && raw <= range.highNumber) return { option: range.option, value: options[range.option]!(state) };
+        }
+      } else {
+        const value = typeof raw === 'bigint' ? raw : BigInt(raw);
+        for (const range of ranges) {
+          if (value >= range.low && value <= range.high) return { option: range.option, value: options[range.option]!(state) };
+        }
       }
-      throw new DecodeError(`variant tag "${tagPath}" = ${value} selects no option`, state.pos);
+      throw new DecodeError(`variant tag "${tagPath}" = ${raw} selects no option`, state.pos);
     };
   }
 }
 
-/** A sequence's length, checked: a damaged length must not allocate gigabytes. */
+/** A sequence's length, checked: a damaged length must not allocate gigabytes (every element takes a bit at least). */
 function sequenceLength(state: DecodeState, slot: number): number {
   const length = Number(state.slots[slot]);
   if (!Number.isSafeInteger(length) || length < 0 || length > state.end - state.pos) {
     throw new DecodeError(`sequence length ${state.slots[slot]} does not fit in the packet`, state.pos);
   }
+  return length;
+}
+
+function arrayLength(state: DecodeState, length: number): number {
+  if (length > state.end - state.pos) throw new DecodeError(`array of ${length} elements does not fit in the packet`, state.pos);
   return length;
 }
 
@@ -236,24 +281,56 @@ function checkRoom(state: DecodeState, bits: number): void {
   if (state.pos + bits > state.end) throw new DecodeError(`field runs past the end of the packet content (needs ${bits} bits)`, state.pos);
 }
 
-function decodeString(state: DecodeState): string {
-  alignTo(state, 8);
-  const start = state.pos / 8;
-  const limit = state.end / 8;
-  const nul = state.bytes.indexOf(0, start);
-  if (nul < 0 || nul >= limit) throw new DecodeError('string runs past the end of the packet content', state.pos);
-  state.pos = (nul + 1) * 8;
-  return state.bytes.toString('latin1', start, nul);
+/**
+ * The last string a field decoded, with its bytes: thread names, procnames
+ * and paths repeat from event to event, and comparing a few bytes is cheaper
+ * than making a string again.
+ */
+class RepeatCache {
+  private readonly bytes = new Uint8Array(REPEAT_CACHE_BYTES);
+  private length = -1;
+  private text = '';
+
+  get(source: Buffer, start: number, end: number): string {
+    const length = end - start;
+    if (length === this.length) {
+      const bytes = this.bytes;
+      let i = 0;
+      while (i < length && bytes[i] === source[start + i]) i++;
+      if (i === length) return this.text;
+    }
+    const text = source.toString('latin1', start, end);
+    if (length <= REPEAT_CACHE_BYTES) {
+      this.bytes.set(source.subarray(start, end));
+      this.length = length;
+      this.text = text;
+    }
+    return text;
+  }
 }
 
-/** A char array shown as a string: the bytes up to the first NUL, as babeltrace2 does. */
-function decodeText(state: DecodeState, length: number): string {
-  alignTo(state, 8);
+const REPEAT_CACHE_BYTES = 64;
+
+function decodeString(cache: RepeatCache): Decoder {
+  return (state) => {
+    alignTo(state, 8);
+    const start = state.pos / 8;
+    const limit = state.end / 8;
+    const nul = state.bytes.indexOf(0, start);
+    if (nul < 0 || nul >= limit) throw new DecodeError('string runs past the end of the packet content', state.pos);
+    state.pos = (nul + 1) * 8;
+    return cache.get(state.bytes, start, nul);
+  };
+}
+
+/** A char array shown as a string: the bytes up to the first NUL, as babeltrace2 does. The caller aligned. */
+function decodeText(state: DecodeState, length: number, cache: RepeatCache): string {
+  if (length === 0) return '';
   checkRoom(state, length * 8);
   const start = state.pos / 8;
   state.pos += length * 8;
   const nul = state.bytes.indexOf(0, start);
-  return state.bytes.toString('latin1', start, nul >= 0 && nul < start + length ? nul : start + length);
+  return cache.get(state.bytes, start, nul >= 0 && nul < start + length ? nul : start + length);
 }
 
 const TWO_32 = 2 ** 32;

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TraceMetadata } from './metadata-model.js';
-import { MetadataSyntaxError, parseMetadataText } from './metadata-parser.js';
+import { MetadataError } from './metadata-model.js';
+import { lineFinder, MetadataSyntaxError, parseMetadataText } from './metadata-parser.js';
 
 const METADATA_PACKET_MAGIC = 0x75d11d57;
 const METADATA_PACKET_HEADER_BYTES = 37;
@@ -48,8 +49,14 @@ export function readTraceMetadata(traceDir: string): TraceMetadata {
   try {
     return parseMetadataText(text);
   } catch (error) {
-    // Packetized metadata: the offset is in the text once the packet headers are removed.
-    if (error instanceof MetadataSyntaxError) throw new TraceFormatError(file, error.offset, error.message, 'metadata text offset');
+    // Lines of the text (of packetized metadata: once the packet headers are removed), as babeltrace2 counts them.
+    if (error instanceof MetadataSyntaxError) throw new TraceFormatError(file, lineFinder(text)(error.offset), error.message, 'line');
+    if (error instanceof MetadataError) throw metadataError(traceDir, error);
     throw error;
   }
+}
+
+/** A metadata file that parses but describes something impossible. */
+export function metadataError(traceDir: string, error: MetadataError): TraceFormatError {
+  return new TraceFormatError(join(traceDir, 'metadata'), error.line, error.message, 'line');
 }

@@ -3,7 +3,8 @@
 
 /** Metadata that parses but cannot be decoded with (an unresolvable length, an unsupported size). */
 export class MetadataError extends Error {
-  constructor(message: string) {
+  /** `line`: where in the metadata text, when known. */
+  constructor(message: string, readonly line: number | null = null) {
     super(message);
     this.name = 'MetadataError';
   }
@@ -65,6 +66,8 @@ export interface VariantClass {
   /** Path of the tag field, as written (`id`, `stream.event.header.id`). */
   tag: string;
   options: NamedField[];
+  /** Line of the metadata text that declares it, for errors. */
+  line: number;
 }
 
 export interface ArrayClass {
@@ -78,6 +81,8 @@ export interface SequenceClass {
   /** Path of the length field, as written. */
   lengthPath: string;
   element: FieldClass;
+  /** Line of the metadata text that declares it, for errors. */
+  line: number;
 }
 
 export type FieldClass = IntegerClass | EnumClass | FloatClass | StringClass | StructClass | VariantClass | ArrayClass | SequenceClass;
@@ -99,6 +104,11 @@ export interface EventClass {
 
 export interface StreamClass {
   id: number;
+  /**
+   * babeltrace2's default clock class: the clock some field of the stream
+   * class maps to. Without one, events have no time (and text no `[time]`).
+   */
+  clock: ClockClass | null;
   packetContext: StructClass | null;
   eventHeader: StructClass | null;
   eventContext: StructClass | null;

@@ -14,7 +14,9 @@ import type {
   StreamClass,
   StructClass,
   TraceMetadata,
+  VariantClass,
 } from './metadata-model.js';
+import { MetadataError } from './metadata-model.js';
 
 type TokenKind = 'ident' | 'number' | 'string' | 'punct';
 
@@ -60,9 +62,10 @@ function tokenize(text: string): Token[] {
       let value = '';
       while (i < text.length && text[i] !== c) {
         if (text[i] === '\\') {
-          const escaped = text[i + 1] ?? '';
-          value += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
-          i += 2;
+          const escape = ESCAPE.exec(text.slice(i, i + 12));
+          if (!escape) throw new MetadataSyntaxError(`invalid escape sequence ${JSON.stringify(text.slice(i, i + 2))} in a string`, i);
+          value += unescape(escape[0]);
+          i += escape[0].length;
         } else {
           value += text[i++];
         }
@@ -80,15 +83,33 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** C's escapes, as babeltrace2's lexer takes them; anything else after a backslash is an error. */
+const ESCAPE = /^\\(?:['"?\\abfnrtv]|[0-7]{1,3}|x[0-9A-Fa-f]+|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/;
+const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+function unescape(escape: string): string {
+  const body = escape.slice(1);
+  if (/^[0-7]/.test(body)) return String.fromCharCode(parseInt(body, 8) & 0xff);
+  if (/^[xuU]/.test(body)) return String.fromCodePoint(Math.min(parseInt(body.slice(1), 16), 0x10ffff));
+  return SIMPLE_ESCAPES[body] ?? body;
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+const MAX_ARRAY_LENGTH = 1n << 28n;
+
 function parseIntegerLiteral(text: string, offset: number): bigint {
   const digits = text.replace(/[uUlL]+$/, '');
+  let value: bigint;
   try {
-    if (/^0[xX]/.test(digits)) return BigInt(digits);
-    if (/^0[0-7]+$/.test(digits)) return BigInt(`0o${digits.slice(1)}`);
-    return BigInt(digits);
+    if (/^0[xX]/.test(digits)) value = BigInt(digits);
+    else if (/^0[0-7]+$/.test(digits)) value = BigInt(`0o${digits.slice(1)}`);
+    else value = BigInt(digits);
   } catch {
     throw new MetadataSyntaxError(`bad number ${text}`, offset);
   }
+  // babeltrace2 refuses constants past 64 bits; so do we (they would also be sizes and lengths).
+  if (value > MAX_U64) throw new MetadataSyntaxError(`integer constant ${text.length > 24 ? `${text.slice(0, 20)}...` : text} does not fit in 64 bits`, offset);
+  return value;
 }
 
 type Value = { kind: 'int'; value: bigint } | { kind: 'text'; value: string } | { kind: 'path'; value: string } | { kind: 'type'; value: FieldClass };
@@ -116,8 +137,14 @@ class Parser {
     streams: new Map(),
   };
   private readonly pendingEvents: EventClass[] = [];
+  /** Line of each stream class's block (or of its first event's), for errors found once all is parsed. */
+  private readonly streamLines = new Map<number, number>();
 
-  constructor(private readonly tokens: Token[], private readonly textLength: number) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly textLength: number,
+    private readonly lineOf: (offset: number) => number,
+  ) {}
 
   parse(): TraceMetadata {
     while (!this.atEnd()) this.topLevel();
@@ -125,13 +152,72 @@ class Parser {
       const stream = this.streamFor(event.streamId);
       stream.events.set(event.id, event);
     }
+    for (const stream of this.metadata.streams.values()) stream.clock = this.defaultClock(stream);
     return this.metadata;
+  }
+
+  /**
+   * As babeltrace2 does when it reads a stream block: an unmapped integer of
+   * one of these names maps to the trace's only clock, or to an implicit
+   * 1 GHz clock when there is none yet. It is then a time (not printed as a
+   * field), and the stream's events have timestamps.
+   */
+  private mapTimestamps(root: StructClass | VariantClass | null, names: string[]): void {
+    if (!root) return;
+    const fields = root.kind === 'struct' ? root.members : root.options;
+    for (const field of fields) {
+      const type = field.type;
+      if (names.includes(field.name)) {
+        const int = type.kind === 'int' ? type : type.kind === 'enum' ? type.container : null;
+        if (int && int.mappedClock === null) {
+          // A copy: the integer class may be an alias other fields share.
+          const mapped = { ...int, mappedClock: this.implicitClock(field.name) };
+          field.type = type.kind === 'enum' ? { ...type, container: mapped } : mapped;
+        }
+      }
+      if (type.kind === 'struct' || type.kind === 'variant') this.mapTimestamps(type, names);
+    }
+  }
+
+  private implicitClock(fieldName: string): string {
+    const clocks = this.metadata.clocks;
+    if (clocks.size === 0) clocks.set('default', { name: 'default', freq: 1_000_000_000n, offsetSeconds: 0n, offsetCycles: 0n });
+    if (clocks.size > 1) throw new MetadataSyntaxError(`"${fieldName}" maps to no clock and the trace has several`, this.offset());
+    return clocks.keys().next().value!;
+  }
+
+  /** babeltrace2's default clock class of a stream class: the clock its fields map to (one at most). */
+  private defaultClock(stream: StreamClass): ClockClass | null {
+    const names = new Set<string>();
+    const visit = (type: FieldClass | null): void => {
+      if (!type) return;
+      if (type.kind === 'int' || type.kind === 'enum') {
+        const clock = (type.kind === 'int' ? type : type.container).mappedClock;
+        if (clock !== null) names.add(clock);
+      } else if (type.kind === 'struct') type.members.forEach((m) => visit(m.type));
+      else if (type.kind === 'variant') type.options.forEach((o) => visit(o.type));
+      else if (type.kind === 'array' || type.kind === 'sequence') visit(type.element);
+    };
+    visit(stream.packetContext);
+    visit(stream.eventHeader);
+    visit(stream.eventContext);
+    for (const event of stream.events.values()) {
+      visit(event.context);
+      visit(event.payload);
+    }
+    const line = this.streamLines.get(stream.id) ?? 1;
+    if (names.size > 1) throw new MetadataError(`stream class ${stream.id} maps fields to more than one clock (${[...names].join(', ')})`, line);
+    const [name] = names;
+    if (name === undefined) return null;
+    const clock = this.metadata.clocks.get(name);
+    if (!clock) throw new MetadataError(`stream class ${stream.id} maps a field to clock "${name}", which the metadata does not declare`, line);
+    return clock;
   }
 
   private streamFor(id: number): StreamClass {
     let stream = this.metadata.streams.get(id);
     if (!stream) {
-      stream = { id, packetContext: null, eventHeader: null, eventContext: null, events: new Map() };
+      stream = { id, clock: null, packetContext: null, eventHeader: null, eventContext: null, events: new Map() };
       this.metadata.streams.set(id, stream);
     }
     return stream;
@@ -244,9 +330,9 @@ class Parser {
       this.position++;
       switch (token.text) {
         case 'integer':
-          return this.integer(this.attributes());
+          return this.integer(this.attributes(), token.offset);
         case 'floating_point':
-          return this.floatingPoint(this.attributes());
+          return this.floatingPoint(this.attributes(), token.offset);
         case 'string':
           if (this.isPunct('{')) this.attributes();
           return { kind: 'string' };
@@ -304,7 +390,10 @@ class Parser {
       const number = this.next();
       return { kind: 'int', value: sign * parseIntegerLiteral(number.text, number.offset) };
     }
-    if (token.kind === 'ident' && TYPE_KEYWORDS.has(token.text)) return { kind: 'type', value: this.typeSpecifier() };
+    // `name = string;`: a keyword as a plain word, not a type.
+    if (token.kind === 'ident' && TYPE_KEYWORDS.has(token.text) && !(this.isPunct(';', 1) || this.isPunct('}', 1))) {
+      return { kind: 'type', value: this.typeSpecifier() };
+    }
     const parts = [this.identifier()];
     while (this.isPunct('.') || this.isPunct('->')) {
       this.position++;
@@ -313,8 +402,9 @@ class Parser {
     return { kind: 'path', value: parts.join('.') };
   }
 
-  private integer(attrs: Map<string, Value>): IntegerClass {
+  private integer(attrs: Map<string, Value>, offset: number): IntegerClass {
     const size = Number(this.intAttribute(attrs, 'size', null));
+    if (!(size >= 1 && size <= 64)) throw new MetadataSyntaxError(`${size}-bit integers are not supported (1 to 64 bits)`, offset);
     const signed = this.boolAttribute(attrs, 'signed');
     const encodingValue = attrs.get('encoding');
     const encodingName = (encodingValue?.value ?? 'none').toString().toLowerCase();
@@ -323,7 +413,7 @@ class Parser {
     return {
       kind: 'int',
       size,
-      align: Number(this.intAttribute(attrs, 'align', size % 8 === 0 ? 8n : 1n)),
+      align: this.alignment(this.intAttribute(attrs, 'align', size % 8 === 0 ? 8n : 1n), offset),
       signed,
       byteOrder: this.byteOrderAttribute(attrs),
       base: this.baseAttribute(attrs),
@@ -332,14 +422,17 @@ class Parser {
     };
   }
 
-  private floatingPoint(attrs: Map<string, Value>): FieldClass {
-    return {
-      kind: 'float',
-      expDig: Number(this.intAttribute(attrs, 'exp_dig', null)),
-      mantDig: Number(this.intAttribute(attrs, 'mant_dig', null)),
-      align: Number(this.intAttribute(attrs, 'align', 8n)),
-      byteOrder: this.byteOrderAttribute(attrs),
-    };
+  private floatingPoint(attrs: Map<string, Value>, offset: number): FieldClass {
+    const expDig = Number(this.intAttribute(attrs, 'exp_dig', null));
+    const mantDig = Number(this.intAttribute(attrs, 'mant_dig', null));
+    if (expDig + mantDig !== 32 && expDig + mantDig !== 64) throw new MetadataSyntaxError(`${expDig + mantDig}-bit floating point numbers are not supported (32 or 64 bits)`, offset);
+    return { kind: 'float', expDig, mantDig, align: this.alignment(this.intAttribute(attrs, 'align', 8n), offset), byteOrder: this.byteOrderAttribute(attrs) };
+  }
+
+  /** An alignment in bits: a power of two (anything else would make positions meaningless). */
+  private alignment(value: bigint, offset: number): number {
+    if (value < 1n || value > 1n << 30n || (value & (value - 1n)) !== 0n) throw new MetadataSyntaxError(`alignment ${value} is not a power of two`, offset);
+    return Number(value);
   }
 
   private intAttribute(attrs: Map<string, Value>, name: string, fallback: bigint | null): bigint {
@@ -445,7 +538,7 @@ class Parser {
     if (this.isIdent('align')) {
       this.position++;
       this.expect('(');
-      minAlign = Number(this.signedNumber());
+      minAlign = this.alignment(this.signedNumber(), this.offset());
       this.expect(')');
     }
     const type: StructClass = { kind: 'struct', minAlign, members };
@@ -467,12 +560,13 @@ class Parser {
       this.expect('>');
       tag = parts.join('.');
     }
+    const line = this.lineOf(this.offset());
     if (!this.isPunct('{')) {
       const known = name ? this.scope.lookup(`variant ${name}`) : undefined;
       if (!known || known.kind !== 'variant') throw new MetadataSyntaxError(`unknown variant ${name ?? ''}`, this.offset());
-      return { ...known, tag };
+      return { ...known, tag, line };
     }
-    const type: FieldClass = { kind: 'variant', tag, options: this.fieldList() };
+    const type: FieldClass = { kind: 'variant', tag, options: this.fieldList(), line };
     if (name) this.scope.aliases.set(`variant ${name}`, type);
     return type;
   }
@@ -517,10 +611,15 @@ class Parser {
   /** `[16]`, `[len]`, `[a][b]`: the first dimension is the outermost. */
   private declaratorSuffix(base: FieldClass, name: string | null): { name: string | null; type: FieldClass } {
     const dims: Array<{ length: number } | { path: string }> = [];
+    const line = this.lineOf(this.offset());
     while (this.isPunct('[')) {
       this.position++;
       const value = this.value();
-      if (value.kind === 'int') dims.push({ length: Number(value.value) });
+      if (value.kind === 'int') {
+        // A fixed length past what fits in memory is damage, not a trace (CTF arrays are small).
+        if (value.value < 0n || value.value > MAX_ARRAY_LENGTH) throw new MetadataSyntaxError(`array length ${value.value} is out of range`, this.offset());
+        dims.push({ length: Number(value.value) });
+      }
       else if (value.kind === 'path') dims.push({ path: value.value });
       else throw new MetadataSyntaxError('bad array length', this.offset());
       this.expect(']');
@@ -528,12 +627,13 @@ class Parser {
     let type = base;
     for (let i = dims.length - 1; i >= 0; i--) {
       const dim = dims[i]!;
-      type = 'length' in dim ? { kind: 'array', length: dim.length, element: type } : { kind: 'sequence', lengthPath: dim.path, element: type };
+      type = 'length' in dim ? { kind: 'array', length: dim.length, element: type } : { kind: 'sequence', lengthPath: dim.path, element: type, line };
     }
     return { name, type };
   }
 
   private block(kind: string): void {
+    const line = this.lineOf(this.offset());
     this.expect('{');
     const values = new Map<string, Value>();
     this.scope = new Scope(this.scope);
@@ -572,10 +672,10 @@ class Parser {
     }
     this.expect('}');
     this.skipSemicolons();
-    this.applyBlock(kind, values);
+    this.applyBlock(kind, values, line);
   }
 
-  private applyBlock(kind: string, values: Map<string, Value>): void {
+  private applyBlock(kind: string, values: Map<string, Value>, line: number): void {
     const int = (key: string, fallback: bigint): bigint => {
       const value = values.get(key);
       return value?.kind === 'int' ? value.value : fallback;
@@ -611,12 +711,16 @@ class Parser {
       }
       case 'stream': {
         const stream = this.streamFor(Number(int('id', 0n)));
+        this.streamLines.set(stream.id, line);
         stream.packetContext = struct('packet.context');
         stream.eventHeader = struct('event.header');
         stream.eventContext = struct('event.context');
+        this.mapTimestamps(stream.packetContext, ['timestamp_begin', 'timestamp_end']);
+        this.mapTimestamps(stream.eventHeader, ['timestamp']);
         return;
       }
       case 'event':
+        if (!this.streamLines.has(Number(int('stream_id', 0n)))) this.streamLines.set(Number(int('stream_id', 0n)), line);
         this.pendingEvents.push({
           id: Number(int('id', 0n)),
           name: text('name') ?? '',
@@ -629,9 +733,25 @@ class Parser {
   }
 }
 
+/** offset -> 1-based line of `text`, by binary search over its line starts. */
+export function lineFinder(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+}
+
 export function parseMetadataText(text: string): TraceMetadata {
-  const parser = new Parser(tokenize(text), text.length);
+  const parser = new Parser(tokenize(text), text.length, lineFinder(text));
   const metadata = parser.parse();
-  if (metadata.streams.size === 0) metadata.streams.set(0, { id: 0, packetContext: null, eventHeader: null, eventContext: null, events: new Map() });
+  if (metadata.streams.size === 0) metadata.streams.set(0, { id: 0, clock: null, packetContext: null, eventHeader: null, eventContext: null, events: new Map() });
   return metadata;
 }

@@ -3,7 +3,7 @@
 // time order.
 
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   collectReferencedNames,
   DecodeError,
@@ -12,7 +12,7 @@ import {
   type Decoder,
   type FieldValue,
 } from './field-decoder.js';
-import { readTraceMetadata, TraceFormatError } from './metadata-file.js';
+import { metadataError, readTraceMetadata, TraceFormatError } from './metadata-file.js';
 import { MetadataError, type ClockClass, type EventClass, type FieldClass, type StreamClass, type TraceMetadata } from './metadata-model.js';
 
 const PACKET_MAGIC = 0xc1fc1fc1;
@@ -35,9 +35,17 @@ export interface CtfTrace {
   /** As babeltrace2 names it: the hostname, then the path below the directory the user gave. */
   name: string;
   metadata: TraceMetadata;
+  /** The first clock the metadata declares (LTTng declares one). Events use their stream class's. */
   clock: ClockClass | null;
   /** Names that some sequence or variant refers to: printers keep these fields. */
   referencedNames: ReadonlySet<string>;
+  /** Decoders of every scope, compiled once when the trace is opened (which also checks the metadata); stream files share them. */
+  decoders: TraceDecoders;
+}
+
+export interface TraceDecoders {
+  packetHeader: Decoder | null;
+  streams: Map<number, StreamDecoders>;
 }
 
 export interface CtfEvent {
@@ -92,18 +100,49 @@ interface PacketCounters {
 }
 
 interface StreamDecoders {
-  compiler: DecoderCompiler;
   packetContext: Decoder | null;
   eventHeader: Decoder | null;
   eventContext: Decoder | null;
   events: Map<number, { context: Decoder | null; payload: Decoder | null }>;
 }
 
+/** What the user named cannot be read as a trace at all (missing, a file, unreadable, no trace in it): bad input, not a bad trace. */
+export class TraceInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TraceInputError';
+  }
+}
+
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/** What a file-system error means to a user, in words (null: not one of those). */
+export function fileProblem(error: unknown): string | null {
+  return FILE_PROBLEMS[(error as NodeJS.ErrnoException | null)?.code ?? ''] ?? null;
+}
+
+function inputError(path: string, error: unknown): unknown {
+  const problem = fileProblem(error);
+  return problem ? new TraceInputError(`${path}: ${problem}`) : error;
+}
+
 /** Every directory at or under `root` that holds a `metadata` file, sorted. */
 export function findTraceDirs(root: string): string[] {
   const found: string[] = [];
   const visit = (dir: string): void => {
-    const entries = readdirSync(dir, { withFileTypes: true });
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      throw inputError(dir, error);
+    }
     if (entries.some((e) => e.isFile() && e.name === 'metadata')) found.push(dir);
     for (const entry of entries) if (entry.isDirectory() && !entry.name.startsWith('.')) visit(join(dir, entry.name));
   };
@@ -112,17 +151,58 @@ export function findTraceDirs(root: string): string[] {
 }
 
 export function openTrace(dir: string, root = dir): CtfTrace {
-  const metadata = readTraceMetadata(dir);
+  let metadata: TraceMetadata;
+  try {
+    metadata = readTraceMetadata(dir);
+  } catch (error) {
+    throw inputError(join(dir, 'metadata'), error);
+  }
   const types: Array<FieldClass | null> = [metadata.packetHeader];
   for (const stream of metadata.streams.values()) {
     types.push(stream.packetContext, stream.eventHeader, stream.eventContext);
     for (const event of stream.events.values()) types.push(event.context, event.payload);
   }
   const clock = metadata.clocks.values().next().value ?? null;
+  // babeltrace2: the hostname, a slash, the path below the directory given (nothing for the directory itself).
   const hostname = metadata.env.get('hostname');
   const below = relative(root, dir);
-  const name = [typeof hostname === 'string' ? hostname : null, below || null].filter((part) => part !== null).join('/') || basename(dir);
-  return { dir, name, metadata, clock, referencedNames: collectReferencedNames(types) };
+  const name = [typeof hostname === 'string' ? hostname : null, below || null].filter((part) => part !== null).join('/');
+  const referencedNames = collectReferencedNames(types);
+  let decoders: TraceDecoders;
+  try {
+    decoders = compileTrace(metadata, referencedNames);
+  } catch (error) {
+    if (error instanceof MetadataError) throw metadataError(dir, error);
+    throw error;
+  }
+  return { dir, name, metadata, clock, referencedNames, decoders };
+}
+
+/** Every scope of every stream and event class: metadata that cannot be decoded with fails here, before any event. */
+function compileTrace(metadata: TraceMetadata, referencedNames: ReadonlySet<string>): TraceDecoders {
+  const compiler = new DecoderCompiler(metadata.byteOrder, referencedNames);
+  const packetHeader = metadata.packetHeader ? compiler.compileScope(metadata.packetHeader, { special: PACKET_HEADER_SPECIAL }) : null;
+  const streams = new Map<number, StreamDecoders>();
+  for (const stream of metadata.streams.values()) {
+    const streamCompiler = compiler.fork();
+    const decoders: StreamDecoders = {
+      packetContext: stream.packetContext
+        ? streamCompiler.compileScope(stream.packetContext, { special: PACKET_CONTEXT_MEANINGS, noClockUpdate: NO_CLOCK_UPDATE })
+        : null,
+      eventHeader: stream.eventHeader ? streamCompiler.compileScope(stream.eventHeader, { captureEventId: true }) : null,
+      eventContext: stream.eventContext ? streamCompiler.compileScope(stream.eventContext) : null,
+      events: new Map(),
+    };
+    for (const event of stream.events.values()) {
+      const eventCompiler = streamCompiler.fork();
+      decoders.events.set(event.id, {
+        context: event.context ? eventCompiler.compileScope(event.context) : null,
+        payload: event.payload ? eventCompiler.compileScope(event.payload) : null,
+      });
+    }
+    streams.set(stream.id, decoders);
+  }
+  return { packetHeader, streams };
 }
 
 /** ns from origin, as babeltrace2 computes it: offsets and value converted separately. */
@@ -137,8 +217,6 @@ export class StreamFileReader {
   private readonly fd: number;
   private readonly fileSize: number;
   private readonly state = new DecodeState();
-  private readonly packetHeader: Decoder | null;
-  private readonly streams = new Map<number, StreamDecoders>();
   private buffer = Buffer.alloc(FIRST_READ_BYTES);
   private packetOffset = 0;
   private nextPacketOffset = 0;
@@ -151,8 +229,13 @@ export class StreamFileReader {
   private truncatedBytes = 0;
   private previousPacket: PacketCounters | null = null;
   private readonly notices: Array<DiscardedNotice | BackwardsPacketNotice> = [];
-  /** cyclesToNs() of 0, when the clock counts nanoseconds: then an event's time is one addition. */
-  private readonly nsOrigin: bigint | null;
+  /** The current packet's stream clock; cyclesToNs() of 0 when it counts nanoseconds (then an event's time is one addition). */
+  private clock: ClockClass | null = null;
+  private nsOrigin: bigint | null = null;
+  /** Offsets of packets another stream file of the same trace also holds: not read here. */
+  readonly skipped = new Set<number>();
+  /** Set while scanning packet headers only (see packetIdentities). */
+  private identities: Array<{ offset: number; key: string }> | null = null;
 
   constructor(
     readonly trace: CtfTrace,
@@ -160,48 +243,37 @@ export class StreamFileReader {
     /** babeltrace2's stream ID when the packet header has no stream_instance_id: the file's rank in its trace. */
     private readonly fileIndex = 0,
   ) {
-    this.nsOrigin = trace.clock === null || trace.clock.freq === 1_000_000_000n ? cyclesToNs(trace.clock, 0n) : null;
-    this.fd = openSync(file, 'r');
-    this.fileSize = statSync(file).size;
     try {
-      this.packetHeader = this.compileStreams();
+      this.fd = openSync(file, 'r');
+      this.fileSize = statSync(file).size;
     } catch (error) {
-      closeSync(this.fd);
-      if (error instanceof MetadataError) throw new TraceFormatError(join(trace.dir, 'metadata'), null, error.message);
-      throw error;
+      throw inputError(file, error);
     }
-  }
-
-  /** The packet header decoder; fills `streams` with each stream class's decoders. */
-  private compileStreams(): Decoder | null {
-    const trace = this.trace;
-    const compiler = new DecoderCompiler(trace.metadata.byteOrder, trace.referencedNames);
-    const packetHeader = trace.metadata.packetHeader ? compiler.compileScope(trace.metadata.packetHeader, { special: PACKET_HEADER_SPECIAL }) : null;
-    for (const stream of trace.metadata.streams.values()) {
-      const streamCompiler = compiler.fork();
-      this.streams.set(stream.id, {
-        compiler: streamCompiler,
-        packetContext: stream.packetContext
-          ? streamCompiler.compileScope(stream.packetContext, { special: PACKET_CONTEXT_MEANINGS, noClockUpdate: NO_CLOCK_UPDATE })
-          : null,
-        eventHeader: stream.eventHeader ? streamCompiler.compileScope(stream.eventHeader, { captureEventId: true }) : null,
-        eventContext: stream.eventContext ? streamCompiler.compileScope(stream.eventContext) : null,
-        events: new Map(),
-      });
-    }
-    return packetHeader;
   }
 
   close(): void {
     closeSync(this.fd);
   }
 
+  /** Each packet's offset and identity, from its header alone; up to the first damage (which the real read reports). */
+  packetIdentities(): Array<{ offset: number; key: string }> {
+    const scan = new StreamFileReader(this.trace, this.file, this.fileIndex);
+    scan.identities = [];
+    try {
+      while (scan.openPacket());
+    } catch {
+      // The damage is the real read's to report.
+    } finally {
+      scan.close();
+    }
+    return scan.identities;
+  }
+
   /** The next event or loss notice, or null at the end of the file. */
   next(): CtfMessage | null {
     try {
       for (;;) {
-        const notice = this.notices.shift();
-        if (notice) return notice;
+        if (this.notices.length > 0) return this.notices.shift()!;
         if (!this.inPacket) {
           if (!this.openPacket()) return null;
           continue;
@@ -215,14 +287,13 @@ export class StreamFileReader {
         if (this.truncatedBytes > 0) throw this.truncationError();
         throw new TraceFormatError(this.file, this.packetOffset + Math.floor(error.bitOffset / 8), error.message);
       }
-      if (error instanceof MetadataError) throw new TraceFormatError(join(this.trace.dir, 'metadata'), null, error.message);
       throw error;
     }
   }
 
   private truncationError(): TraceFormatError {
     const present = this.fileSize - this.packetOffset;
-    return new TraceFormatError(this.file, this.fileSize, `file cut short: the packet at byte ${this.packetOffset} has ${this.truncatedBytes} bytes of content, the file only ${present}`);
+    return new TraceFormatError(this.file, this.fileSize, `file cut short: the packet at byte ${this.packetOffset} is ${this.truncatedBytes} bytes long, the file has ${present} from there`);
   }
 
   private read(offset: number, length: number): Buffer {
@@ -244,13 +315,14 @@ export class StreamFileReader {
     let bytes = this.read(this.packetOffset, Math.min(FIRST_READ_BYTES, remaining));
     state.setPacket(bytes, bytes.length * 8);
     state.special.clear();
-    this.packetHeader?.(state);
+    const streams = this.trace.decoders.streams;
+    this.trace.decoders.packetHeader?.(state);
     const magic = state.special.get('magic');
     if (magic !== undefined && Number(magic) !== PACKET_MAGIC) {
       throw new DecodeError(`bad packet magic 0x${magic.toString(16)}`, 0);
     }
     const streamId = Number(state.special.get('stream_id') ?? 0);
-    const decoders = this.streams.get(streamId);
+    const decoders = streams.get(streamId);
     const streamClass = this.trace.metadata.streams.get(streamId);
     if (!decoders || !streamClass) throw new DecodeError(`packet of unknown stream class ${streamId}`, 0);
     const context = decoders.packetContext?.(state) ?? null;
@@ -261,14 +333,23 @@ export class StreamFileReader {
     }
     const headerEnd = state.pos;
     if (contentBits < headerEnd) throw new DecodeError('packet content smaller than its header', 0);
-    // A cut file: decode what is there, then say so.
+    if (this.identities || this.skipped.has(this.packetOffset)) {
+      this.identities?.push({ offset: this.packetOffset, key: packetIdentity(streamId, state.special, packetBits) });
+      this.nextPacketOffset = this.packetOffset + packetBits / 8;
+      return true;
+    }
+    // A packet longer than the rest of the file (cut, or a size babeltrace2 refuses): decode what is there, then say so.
     const contentBytes = Math.ceil(contentBits / 8);
-    this.truncatedBytes = contentBytes > remaining ? contentBytes : 0;
+    this.truncatedBytes = packetBits / 8 > remaining ? packetBits / 8 : 0;
     if (contentBytes > bytes.length) bytes = this.read(this.packetOffset, Math.min(contentBytes, remaining));
     state.setPacket(bytes, Math.min(contentBits, bytes.length * 8));
     state.pos = headerEnd;
     const begin = state.special.get('timestamp_begin');
-    if (begin !== undefined) state.clock = BigInt(begin);
+    if (begin !== undefined) state.clock = begin;
+    if (streamClass.clock !== this.clock || this.currentClass === null) {
+      this.clock = streamClass.clock;
+      this.nsOrigin = this.clock === null || this.clock.freq === 1_000_000_000n ? cyclesToNs(this.clock, 0n) : null;
+    }
     this.countLosses(streamClass.id);
     this.nextPacketOffset = this.packetOffset + packetBits / 8;
     this.current = decoders;
@@ -285,7 +366,7 @@ export class StreamFileReader {
     const special = this.state.special;
     const toNs = (name: string): bigint | null => {
       const value = special.get(name);
-      return value === undefined ? null : cyclesToNs(this.trace.clock, BigInt(value));
+      return value === undefined || this.clock === null ? null : cyclesToNs(this.clock, BigInt(value));
     };
     const discarded = special.has('events_discarded') ? Number(special.get('events_discarded')) : null;
     const sequence = special.has('packet_seq_num') ? Number(special.get('packet_seq_num')) : null;
@@ -334,18 +415,11 @@ export class StreamFileReader {
     state.eventId = 0;
     const start = state.pos;
     decoders.eventHeader?.(state);
-    const cycles = state.clock;
+    const clock = state.clock;
+    const cycles = typeof clock === 'bigint' ? clock : BigInt(clock);
     const eventClass = streamClass.events.get(state.eventId);
-    if (!eventClass) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${streamClass.id}`, state.pos);
-    let event = decoders.events.get(eventClass.id);
-    if (!event) {
-      const compiler = decoders.compiler.fork();
-      event = {
-        context: eventClass.context ? compiler.compileScope(eventClass.context) : null,
-        payload: eventClass.payload ? compiler.compileScope(eventClass.payload) : null,
-      };
-      decoders.events.set(eventClass.id, event);
-    }
+    const event = decoders.events.get(state.eventId);
+    if (!eventClass || !event) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${streamClass.id}`, state.pos);
     const streamContext = (decoders.eventContext?.(state) ?? null) as FieldValue[] | null;
     const context = (event.context?.(state) ?? null) as FieldValue[] | null;
     const payload = (event.payload?.(state) ?? null) as FieldValue[] | null;
@@ -357,7 +431,7 @@ export class StreamFileReader {
       streamClass,
       eventClass,
       cycles,
-      timestampNs: this.nsOrigin === null ? cyclesToNs(this.trace.clock, cycles) : this.nsOrigin + cycles,
+      timestampNs: this.nsOrigin === null ? cyclesToNs(this.clock, cycles) : this.nsOrigin + cycles,
       cpuId: this.cpuId,
       packetContext: this.packetContextValue,
       streamContext,
@@ -376,17 +450,49 @@ export function streamFiles(traceDir: string): string[] {
     .sort();
 }
 
+/** babeltrace2's identity of a packet (ds_index_entries_equal): stream, instance, size, times, sequence number. */
+function packetIdentity(streamId: number, special: ReadonlyMap<string, number | bigint>, packetBits: number): string {
+  const part = (name: string) => String(special.get(name) ?? '-');
+  return `${streamId}/${part('stream_instance_id')}/${packetBits}/${part('timestamp_begin')}/${part('timestamp_end')}/${part('packet_seq_num')}`;
+}
+
+/**
+ * Traces that share a UUID are one trace to babeltrace2 (LTTng snapshots,
+ * copies): a packet that several of their stream files hold is read once,
+ * from the first file in path order. Only then are packet headers scanned.
+ */
+function dropDuplicatePackets(readers: StreamFileReader[]): void {
+  const byUuid = new Map<string, StreamFileReader[]>();
+  for (const reader of readers) {
+    const uuid = reader.trace.metadata.uuid;
+    if (uuid !== null) byUuid.set(uuid, [...(byUuid.get(uuid) ?? []), reader]);
+  }
+  for (const group of byUuid.values()) {
+    if (new Set(group.map((r) => r.trace.dir)).size < 2) continue;
+    const seen = new Set<string>();
+    for (const reader of [...group].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
+      for (const { offset, key } of reader.packetIdentities()) {
+        if (seen.has(key)) reader.skipped.add(offset);
+        else seen.add(key);
+      }
+    }
+  }
+}
+
 /** Opens every stream of every trace under `roots`; the caller closes what it gets. */
 export function openMessages(roots: string[]): MessageMerger {
   const readers: StreamFileReader[] = [];
   try {
     for (const root of roots) {
-      for (const dir of findTraceDirs(root)) {
+      const dirs = findTraceDirs(root);
+      if (dirs.length === 0) throw new TraceInputError(`${root}: no CTF trace here (no directory with a metadata file)`);
+      // A trace with no stream file is a trace of no events (babeltrace2 prints nothing and succeeds).
+      for (const dir of dirs) {
         const trace = openTrace(dir, root);
         streamFiles(dir).forEach((file, index) => readers.push(new StreamFileReader(trace, file, index)));
       }
     }
-    if (readers.length === 0) throw new TraceFormatError(roots.join(', '), null, 'no CTF trace (no metadata file) here');
+    dropDuplicatePackets(readers);
   } catch (error) {
     for (const reader of readers) reader.close();
     throw error;

@@ -7,7 +7,7 @@ import type { FieldValue, VariantValue } from '../ctf/field-decoder.js';
 import { isTextElement } from '../ctf/field-decoder.js';
 import { displayName, type FieldClass, type StructClass } from '../ctf/metadata-model.js';
 import { PACKET_CONTEXT_MEANINGS, type CtfEvent } from '../ctf/trace-reader.js';
-import { isVisible, type VisibilityRules } from './pretty-text.js';
+import { isScopeVisible, isVisible, type VisibilityRules } from './pretty-text.js';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type Converter = (value: FieldValue) => JsonValue;
@@ -34,7 +34,7 @@ export class JsonLineFormatter {
       let converter = this.converters.get(type);
       if (converter === undefined) {
         const rules = { referenced: event.trace.referencedNames, meanings };
-        converter = isVisible(type, null, false, rules) ? structConverter(type, rules, true) : null;
+        converter = isScopeVisible(type, rules) ? structConverter(type, rules, true) : null;
         this.converters.set(type, converter);
       }
       if (converter) record[key] = converter(value);

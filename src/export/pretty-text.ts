@@ -89,7 +89,8 @@ export class PrettyTextFormatter {
       line = this.compileLine(event);
       this.lines.set(event.eventClass, line);
     }
-    this.writeTime(out, event.timestampNs);
+    // Events of a stream class with no clock have no time: babeltrace2 prints no `[time] (+delta)`.
+    if (event.streamClass.clock !== null) this.writeTime(out, event.timestampNs);
     line(out, event);
   }
 
@@ -147,13 +148,12 @@ export class PrettyTextFormatter {
   }
 
   private compileLine(event: CtfEvent): LineWriter {
-    const hostname = event.trace.metadata.env.get('hostname');
     const code = new LineCode();
-    code.put(`${typeof hostname === 'string' ? `${hostname} ` : ''}${event.eventClass.name}: `);
+    code.put(`${traceOrigin(event.trace.metadata.env)}${event.eventClass.name || '<unknown>'}: `);
     code.emit('let first = true;');
     const add = (type: StructClass | null, meanings: ReadonlySet<string> | null, field: 'packetContext' | 'streamContext' | 'context' | 'payload') => {
       const rules = { referenced: event.trace.referencedNames, meanings };
-      if (!type || !isVisible(type, null, false, rules)) return;
+      if (!type || !isScopeVisible(type, rules)) return;
       const values = code.local();
       code.emit(`const ${values} = e.${field};`, `if (${values} !== null) {`, 'if (!first) {');
       code.put(', ');
@@ -230,7 +230,7 @@ class LineCode {
     } else if (type.kind === 'struct') {
       this.struct(type, rules, false, local);
     } else if (type.kind === 'string' || ((type.kind === 'array' || type.kind === 'sequence') && isTextElement(type.element))) {
-      this.viaChunk(`writeString(out, ${local});`);
+      this.viaChunk(`writeRepeatedString(out, ${local}, ${this.bind({ text: null, bytes: EMPTY })});`);
     } else {
       this.viaChunk(`${this.bind(compileField(type, rules))}(out, ${local});`);
     }
@@ -247,7 +247,7 @@ class LineCode {
       .map((line) => line.replace('ROOM', String(this.room)))
       .join('\n');
     const source = `return function writeLine(out, e) {\n${body}\n};`;
-    return new Function('putUint', 'putHex', 'writeString', ...names, source)(putUint, putHex, writeString, ...this.bound) as LineWriter;
+    return new Function('putUint', 'putHex', 'writeRepeatedString', ...names, source)(putUint, putHex, writeRepeatedString, ...this.bound) as LineWriter;
   }
 }
 
@@ -365,6 +365,20 @@ export function formatClock(ns: bigint): string {
   return `${cachedTimeOfDay}.${(ns - seconds * NS_PER_SECOND).toString().padStart(9, '0')}`;
 }
 
+/**
+ * The trace's origin before the event name, from its environment, as
+ * babeltrace2's default fields show it: `hostname:procname:(vpid) ` (an
+ * LTTng-UST per-process trace), any of them missing; nothing without any.
+ */
+function traceOrigin(env: ReadonlyMap<string, string | bigint>): string {
+  const hostname = env.get('hostname');
+  const procname = env.get('procname');
+  const vpid = env.get('vpid');
+  const parts = [typeof hostname === 'string' ? hostname : null, typeof procname === 'string' ? procname : null, typeof vpid === 'bigint' ? `(${vpid})` : null];
+  const shown = parts.filter((part) => part !== null);
+  return shown.length > 0 ? `${shown.join(':')} ` : '';
+}
+
 export interface VisibilityRules {
   referenced: ReadonlySet<string>;
   /** Top-level names with a special meaning in this scope (packet context). */
@@ -390,6 +404,11 @@ export function isVisible(type: FieldClass, name: string | null, topLevel: boole
     default:
       return true;
   }
+}
+
+/** Whether a scope (packet context, contexts, payload) is printed: empty from the start, or with a member babeltrace2 keeps. */
+export function isScopeVisible(type: StructClass, rules: VisibilityRules): boolean {
+  return type.members.length === 0 || type.members.some((m) => isVisible(m.type, m.name, true, rules));
 }
 
 function compileStruct(type: StructClass, rules: VisibilityRules, topLevel: boolean): Writer {
@@ -529,6 +548,30 @@ function writeString(out: ByteChunk, value: FieldValue): void {
 }
 
 const SHORT_STRING = 32;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A string field's last text and its printed bytes. The reader hands out the
+ * same string object when a field's bytes repeat (a thread's name event after
+ * event), so one comparison saves the escaping.
+ */
+interface StringRepeat {
+  text: string | null;
+  bytes: Buffer;
+}
+
+function writeRepeatedString(out: ByteChunk, value: FieldValue, last: StringRepeat): void {
+  if (value === last.text) {
+    out.put(last.bytes);
+    return;
+  }
+  const start = out.pos;
+  writeString(out, value);
+  if (out.pos - start <= SHORT_STRING) {
+    last.text = value as string;
+    last.bytes = Buffer.from(out.bytes.subarray(start, out.pos));
+  }
+}
 
 const ESCAPES: Record<string, string> = {
   '\\': '\\\\',
