@@ -142,7 +142,7 @@ test('output turned read-only mid-run: one line, the run stops and cleans up; th
     assert.ok(acted, `the run ended before its capture was seen: ${stderr}`);
     assert.equal(code, 1, stderr);
     // Files open for writing may still take writes (tmpfs): the failure shows at the recording or at the writing.
-    assertOneLineError(stderr, /(read-only|could not be written).*metadata\.json could not be written: EROFS/);
+    assertOneLineError(stderr, /(read-only|could not be (written|finished)).*metadata\.json could not be written: EROFS/);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
     const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
     assert.equal(metadata.success, false);

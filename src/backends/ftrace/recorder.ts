@@ -83,6 +83,7 @@ export class FtraceBackend implements RecordingBackend {
   private readonly statedumpCosts: Array<{ label: string; tasks: number; fds: number; milliseconds: number }> = [];
   private offsetNs = 0n;
   private manifestWritten = false;
+  private manifestError: string | null = null;
   /** Which pass over the buffers this is; stored with each page so losses can be placed between passes. */
   private drainNumber = 0;
   private userArguments: UserArgumentRecorder | null = null;
@@ -274,7 +275,12 @@ export class FtraceBackend implements RecordingBackend {
     for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
     this.closeDrains();
     this.releaseReserve();
-    this.writeManifest(instance, lostAtEnd);
+    try {
+      this.writeManifest(instance, lostAtEnd);
+    } catch (error) {
+      this.manifestError = errorMessage(error);
+      throw error;
+    }
     instance.remove();
   }
 
@@ -283,6 +289,7 @@ export class FtraceBackend implements RecordingBackend {
     env: TraceEnvironment,
     onProgress?: (p: { events: number; bytes: number }) => void,
   ): Promise<TraceWriteResult> {
+    if (this.manifestError) throw new Error(`the capture could not be finished (${this.manifestError}): there is nothing to convert`);
     if (!this.manifestWritten) throw new Error('internal: writeTrace before stop');
     const result = await convertCaptureToCtf({ captureDir: this.captureDir, outDir: kernelDir, env, onProgress }).catch((error: unknown) => {
       // Never a half-written trace that looks whole; what was recorded stays as it was captured.
