@@ -25,16 +25,15 @@ export function namespaceInode(kind: NamespaceKind, pid: number | 'self'): numbe
 
 export class NamespaceHolder {
   private forgetEmergency: () => void;
-  private forgetLeftover: () => void;
 
   private constructor(
     readonly kind: NamespaceKind,
     private holder: ChildProcess | null,
     readonly holderPid: number,
     readonly inode: number,
+    private readonly forgetLeftover: () => void,
   ) {
     this.forgetEmergency = onEmergency(() => this.close());
-    this.forgetLeftover = recordProcess(holderPid, `unshare --${kind} sleep infinity`);
   }
 
   /** `why` completes the error when util-linux is missing: "the X needs it". */
@@ -49,11 +48,14 @@ export class NamespaceHolder {
       holder.once('error', reject);
       holder.once('spawn', () => resolve(holder.pid!));
     });
+    // Written down at once: a kill while the namespace settles must not leave the holder behind.
+    const forgetLeftover = recordProcess(pid, `unshare --${kind} sleep infinity`);
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       const inode = namespaceInode(kind, pid);
-      if (inode !== null && inode !== own) return new NamespaceHolder(kind, holder, pid, inode);
+      if (inode !== null && inode !== own) return new NamespaceHolder(kind, holder, pid, inode, forgetLeftover);
       if (holder.exitCode !== null || holder.signalCode !== null || Date.now() > deadline) {
+        forgetLeftover();
         if (holder.exitCode === null) holder.kill('SIGKILL');
         throw new Error(`unshare --${kind} did not give the run a namespace of its own`);
       }
