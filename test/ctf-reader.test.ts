@@ -29,10 +29,10 @@ for (const byteOrder of ['le', 'be'] as const) {
       assert.deepEqual(events.map((e) => e.eventClass.name), ['ev', 'ev', 'ev', 'ev', 'empty']);
       const base = CLOCK_BEGIN & ~((1n << 27n) - 1n);
       assert.deepEqual(
-        events.map((e) => e.cycles),
+        events.map((e) => BigInt(e.cycles)),
         [base + BigInt((1 << 27) - 40), base + BigInt((1 << 27) - 5), base + (1n << 27n) + 7n, base + (1n << 27n) + 9n, base + (1n << 27n) + 10n],
       );
-      assert.equal(events[0]!.timestampNs, 1000n * 1_000_000_000n + 5n + events[0]!.cycles);
+      assert.equal(events[0]!.timestampNs, 1000n * 1_000_000_000n + 5n + BigInt(events[0]!.cycles));
       const first = events[0]!.payload!;
       assert.deepEqual(first.slice(0, 3), [-2, 0x1abc, 0]);
       assert.equal(first[5], 'q"\\\t\x01é0');

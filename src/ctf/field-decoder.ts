@@ -39,6 +39,8 @@ export class DecodeState {
   readonly slots: Array<number | bigint> = [];
   /** Packet-context values with a special meaning, by name. */
   readonly special = new Map<string, number | bigint>();
+  /** Each scope's values, by scope number: one array per scope and stream file, refilled by every event (see compileScope). */
+  readonly scopes: FieldValue[][] = [];
 
   setPacket(bytes: Buffer, endBits: number): void {
     this.bytes = bytes;
@@ -87,6 +89,8 @@ export interface ScopeHooks {
   noClockUpdate?: ReadonlySet<string>;
   /** An integer named `id` sets `state.eventId` (event headers). */
   captureEventId?: boolean;
+  /** Nobody reads the values (headers): structs and variants are walked for their effects only, nothing is allocated. */
+  effectsOnly?: boolean;
 }
 
 interface SymbolEntry {
@@ -104,18 +108,25 @@ export class DecoderCompiler {
     private readonly traceByteOrder: 'le' | 'be',
     /** Names that some sequence or variant refers to (last path component). */
     private readonly referencedNames: ReadonlySet<string>,
+    /** Scope numbers, unique in the trace: forks share the count. */
+    private readonly scopeCount = { next: 0 },
   ) {}
 
   /** A compiler for one event class: sees the stream-level symbols, adds its own. */
   fork(): DecoderCompiler {
-    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames);
+    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames, this.scopeCount);
     for (const [name, entry] of this.symbols) child.symbols.set(name, entry);
     child.slotCount = this.slotCount;
     return child;
   }
 
+  /**
+   * A scope's decoder. Its values array is the same one for every event of a
+   * stream file (`state.scopes`): valid until the file's next event is decoded.
+   * Values below the top level are new each time.
+   */
   compileScope(type: StructClass, hooks: ScopeHooks = {}): Decoder {
-    return this.compile(type, null, hooks);
+    return this.compileStruct(type, hooks, hooks.effectsOnly ? null : this.scopeCount.next++);
   }
 
   private compile(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
@@ -135,22 +146,14 @@ export class DecoderCompiler {
         return this.compileFloat(type.expDig + type.mantDig, type.align, this.littleEndian(type.byteOrder));
       case 'string':
         return decodeString(new RepeatCache());
-      case 'struct': {
-        const align = alignmentOf(type);
-        const members = type.members.map((member) => this.compile(member.type, member.name, hooks));
-        const count = members.length;
-        return (state) => {
-          alignTo(state, align);
-          const values = new Array<FieldValue>(count);
-          for (let i = 0; i < count; i++) values[i] = members[i]!(state);
-          return values;
-        };
-      }
+      case 'struct':
+        return this.compileStruct(type, hooks, null);
       case 'variant': {
         // The tag is resolved before the options, which may declare a field of the same name.
         const tag = this.resolve(type.tag, type.line, 'variant tag');
         if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${type.tag}" is not an enumeration`, type.line);
-        return this.compileVariant(type.tag, tag.slot, tag.type, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
+        const options = type.options.map((o) => this.compile(o.type, o.name, hooks));
+        return this.compileVariant(type.tag, tag.slot, tag.type, type.options.map((o) => o.name), options, hooks.effectsOnly === true);
       }
       case 'array':
       case 'sequence': {
@@ -184,6 +187,28 @@ export class DecoderCompiler {
         };
       }
     }
+  }
+
+  /** `scope`: the number of a top-level scope, whose array is reused (see compileScope); null: a new array each time. */
+  private compileStruct(type: StructClass, hooks: ScopeHooks, scope: number | null): Decoder {
+    const align = alignmentOf(type);
+    const members = type.members.map((member) => this.compile(member.type, member.name, hooks));
+    const count = members.length;
+    if (hooks.effectsOnly) {
+      return (state) => {
+        alignTo(state, align);
+        for (let i = 0; i < count; i++) members[i]!(state);
+        return NO_VALUES;
+      };
+    }
+    return (state) => {
+      alignTo(state, align);
+      let values: FieldValue[] | undefined;
+      if (scope === null) values = new Array<FieldValue>(count);
+      else values = state.scopes[scope] ??= new Array<FieldValue>(count);
+      for (let i = 0; i < count; i++) values[i] = members[i]!(state);
+      return values;
+    };
   }
 
   private resolve(path: string, line: number, use: string): SymbolEntry {
@@ -230,29 +255,32 @@ export class DecoderCompiler {
     };
   }
 
-  private compileVariant(tagPath: string, slot: number, tag: EnumClass, optionNames: string[], options: Decoder[]): Decoder {
+  private compileVariant(tagPath: string, slot: number, tag: EnumClass, optionNames: string[], options: Decoder[], effectsOnly: boolean): Decoder {
     const byName = new Map(optionNames.map((name, index) => [displayName(name), index]));
     const ranges = tag.mappings
       .map((m) => ({ low: m.low, high: m.high, lowNumber: Number(m.low), highNumber: Number(m.high), option: byName.get(displayName(m.label)) ?? -1 }))
       .filter((r) => r.option >= 0);
     // Every event header of LTTng-UST is such a variant: compare numbers where the bounds are exact as numbers.
     const exact = ranges.every((r) => BigInt(r.lowNumber) === r.low && BigInt(r.highNumber) === r.high);
-    return (state) => {
+    const select = (state: DecodeState): number => {
       const raw = state.slots[slot]!;
       if (exact && typeof raw === 'number') {
-        for (const range of ranges) {
-          if (raw >= range.lowNumber && raw <= range.highNumber) return { option: range.option, value: options[range.option]!(state) };
-        }
+        for (const range of ranges) if (raw >= range.lowNumber && raw <= range.highNumber) return range.option;
       } else {
         const value = typeof raw === 'bigint' ? raw : BigInt(raw);
-        for (const range of ranges) {
-          if (value >= range.low && value <= range.high) return { option: range.option, value: options[range.option]!(state) };
-        }
+        for (const range of ranges) if (value >= range.low && value <= range.high) return range.option;
       }
       throw new DecodeError(`variant tag "${tagPath}" = ${raw} selects no option`, state.pos);
     };
+    if (effectsOnly) return (state) => options[select(state)]!(state);
+    return (state) => {
+      const option = select(state);
+      return { option, value: options[option]!(state) };
+    };
   }
 }
+
+const NO_VALUES: FieldValue[] = [];
 
 /** A sequence's length, checked: a damaged length must not allocate gigabytes (every element takes a bit at least). */
 function sequenceLength(state: DecodeState, slot: number): number {

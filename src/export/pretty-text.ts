@@ -10,7 +10,16 @@
 import type { FieldValue, VariantValue } from '../ctf/field-decoder.js';
 import { isTextElement } from '../ctf/field-decoder.js';
 import { displayName, type EventClass, type FieldClass, type IntegerClass, type StructClass } from '../ctf/metadata-model.js';
-import { PACKET_CONTEXT_MEANINGS, type BackwardsPacketNotice, type CtfEvent, type DiscardedNotice } from '../ctf/trace-reader.js';
+import {
+  absoluteNs,
+  PACKET_CONTEXT_MEANINGS,
+  timeOf,
+  type BackwardsPacketNotice,
+  type CtfEvent,
+  type DiscardedNotice,
+  type MessageTime,
+  type TimeBase,
+} from '../ctf/trace-reader.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 
@@ -71,12 +80,13 @@ const UNKNOWN_DELTA = bytesOf('(+?.?????????) ');
 
 /** Formats events one line each; keeps the previous timestamp for the delta. */
 export class PrettyTextFormatter {
-  /** Previous timestamp: as bigint, and split in seconds and ns when it is after the epoch. */
-  private lastNs: bigint | null = null;
+  /** The previous event's time (null before the first), and its second and ns in it when it is after the epoch. */
+  private last: MessageTime | null = null;
   private lastSecond = -1;
   private lastNanos = 0;
-  /** The second being printed: its start in ns (at first far from any 64-bit time), its number, and `[HH:MM:SS.`. */
-  private secondStart = -(1n << 80n);
+  /** The second being printed: its start on the time base of `base` (NaN: none, or not exact as a number), its number, and `[HH:MM:SS.`. */
+  private base: TimeBase | null = null;
+  private secondStart = NaN;
   private second = -1;
   private secondText = bytesOf('');
   /** Everything after the time and delta, built once per event class. */
@@ -90,25 +100,28 @@ export class PrettyTextFormatter {
       this.lines.set(event.eventClass, line);
     }
     // Events of a stream class with no clock have no time: babeltrace2 prints no `[time] (+delta)`.
-    if (event.streamClass.clock !== null) this.writeTime(out, event.timestampNs);
+    if (event.streamClass.clock !== null) this.writeTime(out, event);
     line(out, event);
   }
 
-  /** `[HH:MM:SS.nnnnnnnnn] (+S.nnnnnnnnn) `, in numbers rather than bigints when the time is after the epoch. */
-  private writeTime(out: ByteChunk, ns: bigint): void {
-    // One bigint subtraction per event; the range check is exact enough in a double.
-    let nanos = Number(ns - this.secondStart);
+  /** `[HH:MM:SS.nnnnnnnnn] (+S.nnnnnnnnn) `: numbers within a second of the last, bigints once a second and before the epoch. */
+  private writeTime(out: ByteChunk, time: MessageTime): void {
+    let nanos = time.nsExact === null && time.base === this.base ? time.ns - this.secondStart : NaN;
     if (!(nanos >= 0 && nanos < 1e9)) {
+      const ns = absoluteNs(time);
       if (ns < 0n) {
-        out.latin1(`[${formatClock(ns)}] (${this.slowDelta(ns)}) `);
+        out.latin1(`[${formatClock(ns)}] (${this.slowDelta(time)}) `);
         this.lastSecond = -1;
         return;
       }
       const second = ns / NS_PER_SECOND;
-      this.secondStart = second * NS_PER_SECOND;
+      const secondStart = second * NS_PER_SECOND;
+      this.base = time.base;
+      this.secondStart = Number(secondStart - time.base.ns);
+      if (!Number.isSafeInteger(this.secondStart)) this.secondStart = NaN;
       this.second = Number(second);
-      this.secondText = bytesOf(`[${formatClock(this.secondStart).slice(0, -9)}`);
-      nanos = Number(ns - this.secondStart);
+      this.secondText = bytesOf(`[${formatClock(secondStart).slice(0, -9)}`);
+      nanos = Number(ns - secondStart);
     }
     out.put(this.secondText);
     out.reserve(48);
@@ -119,8 +132,8 @@ export class PrettyTextFormatter {
     out.pos = pos;
     const delta = (this.second - this.lastSecond) * 1e9 + (nanos - this.lastNanos);
     if (this.lastSecond < 0 || delta < 0 || !Number.isSafeInteger(delta)) {
-      if (this.lastNs === null) out.put(UNKNOWN_DELTA);
-      else out.latin1(`(${this.slowDelta(ns)}) `);
+      if (this.last === null) out.put(UNKNOWN_DELTA);
+      else out.latin1(`(${this.slowDelta(time)}) `);
     } else {
       bytes[pos++] = 0x28; // (
       bytes[pos++] = 0x2b; // +
@@ -132,17 +145,27 @@ export class PrettyTextFormatter {
       bytes[pos++] = 0x20;
       out.pos = pos;
     }
-    this.lastNs = ns;
+    this.remember(time);
     this.lastSecond = this.second;
     this.lastNanos = nanos;
   }
 
+  /** Keeps the time for the next delta: the event object is refilled by the reader. */
+  private remember(time: MessageTime): void {
+    if (this.last === null) this.last = timeOf(time);
+    else {
+      this.last.base = time.base;
+      this.last.ns = time.ns;
+      this.last.nsExact = time.nsExact;
+    }
+  }
+
   /** The delta in bigints: the first event, before the epoch, going backwards (wraps as an unsigned 64-bit value). */
-  private slowDelta(ns: bigint): string {
-    const last = this.lastNs;
-    this.lastNs = ns;
+  private slowDelta(time: MessageTime): string {
+    const last = this.last === null ? null : absoluteNs(this.last);
+    this.remember(time);
     if (last === null) return '+?.?????????';
-    let delta = ns - last;
+    let delta = absoluteNs(time) - last;
     if (delta < 0n) delta = BigInt.asUintN(64, delta);
     return `+${delta / NS_PER_SECOND}.${(delta % NS_PER_SECOND).toString().padStart(9, '0')}`;
   }
