@@ -189,26 +189,35 @@ export class DecoderCompiler {
     }
   }
 
-  /** `scope`: the number of a top-level scope, whose array is reused (see compileScope); null: a new array each time. */
+  /**
+   * A struct's decoder as one generated function: byte-aligned 8- to 64-bit
+   * integers inline (an alignment only where the layout does not already
+   * give it, a room check, a DataView read, their effects), other members
+   * through their closures. `scope`: a top-level scope's number, whose array
+   * is reused (see compileScope); null: a new array each time.
+   */
   private compileStruct(type: StructClass, hooks: ScopeHooks, scope: number | null): Decoder {
+    const code = new StructCode();
     const align = alignmentOf(type);
-    const members = type.members.map((member) => this.compile(member.type, member.name, hooks));
-    const count = members.length;
-    if (hooks.effectsOnly) {
-      return (state) => {
-        alignTo(state, align);
-        for (let i = 0; i < count; i++) members[i]!(state);
-        return NO_VALUES;
-      };
+    code.alignTo(align);
+    const valuesWanted = !hooks.effectsOnly;
+    if (!valuesWanted) code.emit('const values = NO_VALUES;');
+    else if (scope === null) code.emit(`const values = new Array(${type.members.length});`);
+    else {
+      const index = code.bind(scope);
+      code.emit(`let values = state.scopes[${index}];`, `if (values === undefined) values = state.scopes[${index}] = new Array(${type.members.length});`);
     }
-    return (state) => {
-      alignTo(state, align);
-      let values: FieldValue[] | undefined;
-      if (scope === null) values = new Array<FieldValue>(count);
-      else values = state.scopes[scope] ??= new Array<FieldValue>(count);
-      for (let i = 0; i < count; i++) values[i] = members[i]!(state);
-      return values;
-    };
+    type.members.forEach((member, index) => {
+      const target = valuesWanted ? `values[${index}] = ` : '';
+      const int = member.type.kind === 'int' ? member.type : member.type.kind === 'enum' ? member.type.container : null;
+      if (int && int.align % 8 === 0 && (int.size === 8 || int.size === 16 || int.size === 32 || int.size === 64)) {
+        const effects = this.integerEffects(int, member.name, hooks, member.type.kind === 'enum' ? member.type : null);
+        code.integer(int.size, int.align, this.littleEndian(int.byteOrder), int.signed, effects, target);
+      } else {
+        code.call(this.compile(member.type, member.name, hooks), target);
+      }
+    });
+    return code.build();
   }
 
   private resolve(path: string, line: number, use: string): SymbolEntry {
@@ -222,16 +231,24 @@ export class DecoderCompiler {
     return (order === 'native' ? this.traceByteOrder : order) === 'le';
   }
 
-  private compileInteger(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): Decoder {
-    const read = integerReader(type.size, type.align, this.littleEndian(type.byteOrder), type.signed);
+  /** What decoding an integer must do besides returning it; registers the name when a length or tag may refer to it. */
+  private integerEffects(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): IntegerEffects {
     let slot = -1;
     if (name !== null && this.referencedNames.has(name)) {
       slot = this.slotCount++;
       this.symbols.set(name, { slot, type: enumType ?? type });
     }
-    const special = name !== null && hooks.special?.has(name) ? name : null;
-    const updatesClock = type.mappedClock !== null && !(name !== null && hooks.noClockUpdate?.has(name));
-    const capturesId = hooks.captureEventId === true && name === 'id';
+    return {
+      slot,
+      special: name !== null && hooks.special?.has(name) ? name : null,
+      updatesClock: type.mappedClock !== null && !(name !== null && hooks.noClockUpdate?.has(name)),
+      capturesId: hooks.captureEventId === true && name === 'id',
+    };
+  }
+
+  private compileInteger(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): Decoder {
+    const read = integerReader(type.size, type.align, this.littleEndian(type.byteOrder), type.signed);
+    const { slot, special, updatesClock, capturesId } = this.integerEffects(type, name, hooks, enumType);
     if (slot < 0 && !special && !updatesClock && !capturesId) return read;
     const size = type.size;
     return (state) => {
@@ -281,6 +298,81 @@ export class DecoderCompiler {
 }
 
 const NO_VALUES: FieldValue[] = [];
+
+interface IntegerEffects {
+  /** Where a sequence length or variant tag finds the value, or -1. */
+  slot: number;
+  /** Kept in `state.special` under this name. */
+  special: string | null;
+  updatesClock: boolean;
+  capturesId: boolean;
+}
+
+/**
+ * The source of one struct's decoder. `pos` is a local while integers are
+ * read inline, stored to the state around a member's closure; `known` is the
+ * alignment the layout guarantees `pos` at this point, so aligning to it
+ * costs nothing.
+ */
+class StructCode {
+  private readonly lines: string[] = ['let pos = state.pos;', 'const view = state.view;'];
+  private readonly bound: unknown[] = [];
+  private known = 1;
+  private values = 0;
+
+  emit(...lines: string[]): void {
+    this.lines.push(...lines);
+  }
+
+  alignTo(align: number): void {
+    if (this.known % align !== 0) this.emit(`{ const rest = pos % ${align}; if (rest !== 0) pos += ${align} - rest; }`);
+    this.known = Math.max(this.known, align);
+  }
+
+  integer(size: number, align: number, littleEndian: boolean, signed: boolean, effects: IntegerEffects, target: string): void {
+    this.alignTo(align);
+    this.emit(`if (pos + ${size} > state.end) { state.pos = pos; checkRoom(state, ${size}); }`);
+    const value = `v${this.values++}`;
+    if (size === 64) this.emit(`const ${value} = ${this.bind(int64Reader(littleEndian, signed))}(view, pos / 8);`);
+    else this.emit(`const ${value} = view.get${signed ? 'Int' : 'Uint'}${size}(pos / 8${size > 8 ? `, ${littleEndian}` : ''});`);
+    this.emit(`pos += ${size};`);
+    if (target) this.emit(`${target}${value};`);
+    if (effects.slot >= 0) this.emit(`state.slots[${effects.slot}] = ${value};`);
+    if (effects.special) this.emit(`state.special.set(${JSON.stringify(effects.special)}, ${value});`);
+    if (effects.updatesClock) this.emit(`state.updateClock(${value}, ${size});`);
+    if (effects.capturesId) this.emit(`state.eventId = Number(${value});`);
+    // Sizes are multiples of 8; the largest power of two dividing both is what stays known.
+    this.known = Math.min(this.known, size & -size);
+  }
+
+  call(decoder: Decoder, target: string): void {
+    this.emit('state.pos = pos;', `${target}${this.bind(decoder)}(state);`, 'pos = state.pos;');
+    this.known = 1;
+  }
+
+  /** A name in the generated code for this value (not in the source text, so that equal layouts share it). */
+  bind(value: unknown): string {
+    this.bound.push(value);
+    return `b${this.bound.length - 1}`;
+  }
+
+  build(): Decoder {
+    const source = `return function decodeStruct(state) {\n${[...this.lines, 'state.pos = pos;', 'return values;'].join('\n')}\n};`;
+    let factory = STRUCT_FACTORIES.get(source);
+    if (!factory) {
+      // Bounded: a process may open any number of traces (the fuzzer does).
+      if (STRUCT_FACTORIES.size >= 4096) STRUCT_FACTORIES.clear();
+      factory = new Function('checkRoom', 'NO_VALUES', ...this.bound.map((_, i) => `b${i}`), source) as StructFactory;
+      STRUCT_FACTORIES.set(source, factory);
+    }
+    return factory(checkRoom, NO_VALUES, ...this.bound);
+  }
+}
+
+type StructFactory = (...args: unknown[]) => Decoder;
+
+/** Generated struct decoders by source text: the event classes of a kernel trace share a few dozen layouts. */
+const STRUCT_FACTORIES = new Map<string, StructFactory>();
 
 /** A sequence's length, checked: a damaged length must not allocate gigabytes (every element takes a bit at least). */
 function sequenceLength(state: DecodeState, slot: number): number {
@@ -380,17 +472,13 @@ export function integerReader(size: number, align: number, littleEndian: boolean
     };
   }
   if (byteAligned && size === 64) {
+    const read = int64Reader(littleEndian, signed);
     return (state) => {
       alignTo(state, align);
       checkRoom(state, 64);
       const offset = state.pos / 8;
       state.pos += 64;
-      const view = state.view;
-      const low = view.getUint32(offset + (littleEndian ? 0 : 4), littleEndian);
-      const high = view.getUint32(offset + (littleEndian ? 4 : 0), littleEndian);
-      if (high < 0x200000) return high * TWO_32 + low;
-      if (signed && high >= 0xffe00000) return (high - TWO_32) * TWO_32 + low;
-      return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
+      return read(state.view, offset);
     };
   }
   return (state) => {
@@ -414,6 +502,19 @@ export function integerReader(size: number, align: number, littleEndian: boolean
       return value - half * 2;
     }
     return value;
+  };
+}
+
+/** A byte-aligned 64-bit integer: a number while it is a safe integer, else a bigint. */
+function int64Reader(littleEndian: boolean, signed: boolean): (view: DataView, offset: number) => number | bigint {
+  const lowAt = littleEndian ? 0 : 4;
+  const highAt = littleEndian ? 4 : 0;
+  return (view, offset) => {
+    const low = view.getUint32(offset + lowAt, littleEndian);
+    const high = view.getUint32(offset + highAt, littleEndian);
+    if (high < 0x200000) return high * TWO_32 + low;
+    if (signed && high >= 0xffe00000) return (high - TWO_32) * TWO_32 + low;
+    return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
   };
 }
 

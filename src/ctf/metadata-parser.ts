@@ -35,6 +35,11 @@ export class MetadataSyntaxError extends Error {
 
 const PUNCTUATION = [':=', '...', '->', '{', '}', '[', ']', '(', ')', ';', ':', '=', ',', '<', '>', '.', '+', '-'];
 
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
+const isAsciiLetter = (code: number): boolean => (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
+/** What may start a name: a letter, `_` or `$`. */
+const isLetter = (code: number): boolean => isAsciiLetter(code) || code === 0x5f || code === 0x24;
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -49,13 +54,13 @@ function tokenize(text: string): Token[] {
     } else if (c === '/' && text[i + 1] === '/') {
       const end = text.indexOf('\n', i);
       i = end < 0 ? text.length : end + 1;
-    } else if (/[A-Za-z_$]/.test(c)) {
+    } else if (isLetter(text.charCodeAt(i))) {
       const start = i;
-      while (i < text.length && /[A-Za-z0-9_$]/.test(text[i]!)) i++;
+      while (i < text.length && (isLetter(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
       tokens.push({ kind: 'ident', text: text.slice(start, i), offset: start });
-    } else if (/[0-9]/.test(c)) {
+    } else if (isDigit(text.charCodeAt(i))) {
       const start = i;
-      while (i < text.length && /[0-9A-Za-z]/.test(text[i]!)) i++;
+      while (i < text.length && (isDigit(text.charCodeAt(i)) || isAsciiLetter(text.charCodeAt(i)))) i++;
       tokens.push({ kind: 'number', text: text.slice(start, i), offset: start });
     } else if (c === '"' || c === "'") {
       const start = i++;
