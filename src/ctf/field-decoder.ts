@@ -333,8 +333,17 @@ class StructCode {
     this.alignTo(align);
     this.emit(`if (pos + ${size} > state.end) { state.pos = pos; checkRoom(state, ${size}); }`);
     const value = `v${this.values++}`;
-    if (size === 64) this.emit(`const ${value} = ${this.bind(int64Reader(littleEndian, signed))}(view, pos / 8);`);
-    else this.emit(`const ${value} = view.get${signed ? 'Int' : 'Uint'}${size}(pos / 8${size > 8 ? `, ${littleEndian}` : ''});`);
+    if (size === 64) {
+      // As int64Reader: two 32-bit halves, a bigint only past 2^53.
+      const [lowAt, highAt] = littleEndian ? [0, 4] : [4, 0];
+      this.emit(
+        `const low${value} = view.getUint32(pos / 8 + ${lowAt}, ${littleEndian});`,
+        `const high${value} = view.getUint32(pos / 8 + ${highAt}, ${littleEndian});`,
+        `const ${value} = high${value} < 0x200000 ? high${value} * 4294967296 + low${value} : ${this.bind(int64Reader(littleEndian, signed))}(view, pos / 8);`,
+      );
+    } else {
+      this.emit(`const ${value} = view.get${signed ? 'Int' : 'Uint'}${size}(pos / 8${size > 8 ? `, ${littleEndian}` : ''});`);
+    }
     this.emit(`pos += ${size};`);
     if (target) this.emit(`${target}${value};`);
     if (effects.slot >= 0) this.emit(`state.slots[${effects.slot}] = ${value};`);
@@ -421,7 +430,8 @@ class RepeatCache {
     }
     const text = source.toString('latin1', start, end);
     if (length <= REPEAT_CACHE_BYTES) {
-      this.bytes.set(source.subarray(start, end));
+      const bytes = this.bytes;
+      for (let i = 0; i < length; i++) bytes[i] = source[start + i]!;
       this.length = length;
       this.text = text;
     }
@@ -436,8 +446,8 @@ function decodeString(cache: RepeatCache): Decoder {
     alignTo(state, 8);
     const start = state.pos / 8;
     const limit = state.end / 8;
-    const nul = state.bytes.indexOf(0, start);
-    if (nul < 0 || nul >= limit) throw new DecodeError('string runs past the end of the packet content', state.pos);
+    const nul = findNul(state.bytes, start, limit);
+    if (nul < 0) throw new DecodeError('string runs past the end of the packet content', state.pos);
     state.pos = (nul + 1) * 8;
     return cache.get(state.bytes, start, nul);
   };
@@ -449,8 +459,17 @@ function decodeText(state: DecodeState, length: number, cache: RepeatCache): str
   checkRoom(state, length * 8);
   const start = state.pos / 8;
   state.pos += length * 8;
-  const nul = state.bytes.indexOf(0, start);
-  return cache.get(state.bytes, start, nul >= 0 && nul < start + length ? nul : start + length);
+  const nul = findNul(state.bytes, start, start + length);
+  return cache.get(state.bytes, start, nul >= 0 ? nul : start + length);
+}
+
+/** The first NUL in [start, limit), or -1: a loop over the first bytes (names are short), then the native search. */
+function findNul(bytes: Buffer, start: number, limit: number): number {
+  const loopEnd = Math.min(limit, start + 64);
+  for (let i = start; i < loopEnd; i++) if (bytes[i] === 0) return i;
+  if (loopEnd === limit) return -1;
+  const nul = bytes.indexOf(0, loopEnd);
+  return nul >= 0 && nul < limit ? nul : -1;
 }
 
 const TWO_32 = 2 ** 32;

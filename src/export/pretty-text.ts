@@ -26,10 +26,13 @@ const NS_PER_SECOND = 1_000_000_000n;
 /** Output bytes being gathered; grows only for a line larger than its room. */
 export class ByteChunk {
   bytes: Buffer;
+  /** Over `bytes`: line writers store constant text four bytes at a time. */
+  view: DataView;
   pos = 0;
 
   constructor(private readonly size: number) {
     this.bytes = Buffer.allocUnsafe(size);
+    this.view = viewOf(this.bytes);
   }
 
   /** Makes room for `n` more bytes. */
@@ -38,6 +41,7 @@ export class ByteChunk {
       const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.pos + n));
       this.bytes.copy(bigger, 0, 0, this.pos);
       this.bytes = bigger;
+      this.view = viewOf(bigger);
     }
   }
 
@@ -67,10 +71,13 @@ export class ByteChunk {
   take(): Buffer {
     const full = this.bytes.subarray(0, this.pos);
     this.bytes = Buffer.allocUnsafe(this.size);
+    this.view = viewOf(this.bytes);
     this.pos = 0;
     return full;
   }
 }
+
+const viewOf = (bytes: Buffer): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 type Writer = (out: ByteChunk, value: FieldValue) => void;
 type LineWriter = (out: ByteChunk, event: CtfEvent) => void;
@@ -181,7 +188,8 @@ export class PrettyTextFormatter {
       code.emit(`const ${values} = e.${field};`, `if (${values} !== null) {`, 'if (!first) {');
       code.put(', ');
       code.emit('}', 'first = false;');
-      code.struct(type, rules, true, values);
+      if (field === 'payload') code.struct(type, rules, true, values);
+      else code.cachedStruct(type, rules, values);
       code.emit('}');
     };
     add(event.streamClass.packetContext, PACKET_CONTEXT_MEANINGS, 'packetContext');
@@ -221,11 +229,14 @@ class LineCode {
     this.lines.push(...lines);
   }
 
-  /** Constant text as one store per byte: cheaper than a copy for pieces this short. */
+  /** Constant text as stores of four bytes, then of one: cheaper than a copy for pieces this short. */
   put(text: string): void {
     const bytes = bytesOf(text);
     this.room += bytes.length;
-    this.emit(...[...bytes].map((byte, i) => `b[p + ${i}] = ${byte};`), `p += ${bytes.length};`);
+    let i = 0;
+    for (; i + 4 <= bytes.length; i += 4) this.emit(`d.setUint32(p + ${i}, ${bytes.readUInt32LE(i)}, true);`);
+    for (; i < bytes.length; i++) this.emit(`b[p + ${i}] = ${bytes[i]};`);
+    this.emit(`p += ${bytes.length};`);
   }
 
   struct(type: StructClass, rules: VisibilityRules, topLevel: boolean, values: string): void {
@@ -236,6 +247,27 @@ class LineCode {
       this.field(member.type, rules, `${values}[${index}]`);
     });
     this.put(shown === 0 ? '{ }' : ' }');
+  }
+
+  /**
+   * A context scope of integers and strings, printed once and then copied
+   * while its values stay the same: the same thread on the same CPU, event
+   * after event. Comparing is cheaper than printing numbers and strings again.
+   */
+  cachedStruct(type: StructClass, rules: VisibilityRules, values: string): void {
+    const shown = type.members.map((member, index) => ({ member, index })).filter(({ member }) => isVisible(member.type, member.name, true, rules));
+    if (shown.length === 0 || !shown.every(({ member }) => isScalar(member.type))) {
+      this.struct(type, rules, true, values);
+      return;
+    }
+    const cache = this.bind(new ScopeCache(shown.length));
+    const start = this.local();
+    const same = shown.map(({ index }, k) => `${values}[${index}] === ${cache}.values[${k}]`).join(' && ');
+    this.emit(`if (${cache}.length >= 0 && ${same}) {`);
+    this.viaChunk(`${cache}.putInto(out);`);
+    this.emit('} else {', `const ${start} = p;`);
+    this.struct(type, rules, true, values);
+    this.emit(...shown.map(({ index }, k) => `${cache}.values[${k}] = ${values}[${index}];`), `${cache}.keep(b, ${start}, p);`, '}');
   }
 
   private field(type: FieldClass, rules: VisibilityRules, value: string): void {
@@ -261,18 +293,56 @@ class LineCode {
 
   /** A write of unbounded length, through the chunk; then room for the rest of the line again. */
   private viaChunk(call: string): void {
-    this.emit('out.pos = p;', call, 'out.reserve(ROOM);', 'b = out.bytes;', 'p = out.pos;');
+    this.emit('out.pos = p;', call, 'out.reserve(ROOM);', 'b = out.bytes;', 'd = out.view;', 'p = out.pos;');
   }
 
   build(): LineWriter {
     const names = this.bound.map((_, i) => `b${i}`);
-    const body = ['out.reserve(ROOM);', 'let b = out.bytes;', 'let p = out.pos;', ...this.lines, 'out.pos = p;']
+    const body = ['out.reserve(ROOM);', 'let b = out.bytes;', 'let d = out.view;', 'let p = out.pos;', ...this.lines, 'out.pos = p;']
       .map((line) => line.replace('ROOM', String(this.room)))
       .join('\n');
     const source = `return function writeLine(out, e) {\n${body}\n};`;
     return new Function('putUint', 'putHex', 'writeRepeatedString', ...names, source)(putUint, putHex, writeRepeatedString, ...this.bound) as LineWriter;
   }
 }
+
+/** Integers and strings: what a scope cache compares with `===` (not floats: 0 and -0 print differently). */
+function isScalar(type: FieldClass): boolean {
+  return type.kind === 'int' || type.kind === 'enum' || type.kind === 'string' || ((type.kind === 'array' || type.kind === 'sequence') && isTextElement(type.element));
+}
+
+/** A scope's last values and the bytes they printed as (length -1: none kept). */
+class ScopeCache {
+  readonly values: FieldValue[];
+  private bytes = Buffer.alloc(SCOPE_CACHE_BYTES);
+  length = -1;
+
+  constructor(count: number) {
+    this.values = new Array<FieldValue>(count);
+  }
+
+  keep(from: Buffer, start: number, end: number): void {
+    const length = end - start;
+    if (length > SCOPE_CACHE_BYTES) {
+      this.length = -1;
+      return;
+    }
+    from.copy(this.bytes, 0, start, end);
+    this.length = length;
+  }
+
+  putInto(out: ByteChunk): void {
+    const length = this.length;
+    out.reserve(length);
+    const bytes = out.bytes;
+    const kept = this.bytes;
+    const pos = out.pos;
+    for (let i = 0; i < length; i++) bytes[pos + i] = kept[i]!;
+    out.pos = pos + length;
+  }
+}
+
+const SCOPE_CACHE_BYTES = 256;
 
 /** A non-negative safe integer in decimal at `pos`; returns the position after it. The caller reserved room. */
 function putUint(bytes: Buffer, pos: number, n: number): number {
@@ -515,7 +585,18 @@ function integerWriter(type: IntegerClass): Writer {
           out.reserve(18);
           out.pos = putHex(out.bytes, out.pos, value);
         } else {
-          out.latin1(`0x${BigInt.asUintN(bits, BigInt(value as number | bigint)).toString(16).toUpperCase()}`);
+          // Kernel addresses are past 2^53: one string, upper-cased as it is copied.
+          const digits = (typeof value === 'bigint' && value >= 0n ? value : BigInt.asUintN(bits, BigInt(value as number | bigint))).toString(16);
+          out.reserve(digits.length + 2);
+          const bytes = out.bytes;
+          let pos = out.pos;
+          bytes[pos++] = 0x30;
+          bytes[pos++] = 0x78;
+          for (let i = 0; i < digits.length; i++) {
+            const code = digits.charCodeAt(i);
+            bytes[pos++] = code >= 0x61 ? code - 0x20 : code;
+          }
+          out.pos = pos;
         }
       };
     }
