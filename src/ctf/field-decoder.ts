@@ -213,6 +213,10 @@ export class DecoderCompiler {
       if (int && int.align % 8 === 0 && (int.size === 8 || int.size === 16 || int.size === 32 || int.size === 64)) {
         const effects = this.integerEffects(int, member.name, hooks, member.type.kind === 'enum' ? member.type : null);
         code.integer(int.size, int.align, this.littleEndian(int.byteOrder), int.signed, effects, target);
+      } else if (member.type.kind === 'array' && member.type.length > 0 && isTextElement(member.type.element)) {
+        // Known by name, as compile() does, so that a length or tag naming it says what is wrong with it.
+        this.symbols.set(member.name, { slot: -1, type: member.type });
+        code.text(member.type.length, alignmentOf(member.type.element), target);
       } else {
         code.call(this.compile(member.type, member.name, hooks), target);
       }
@@ -354,6 +358,16 @@ class StructCode {
     this.known = Math.min(this.known, size & -size);
   }
 
+  /** A char array of a fixed length (not 0): as the array closure and decodeText, with their checks in the same order. */
+  text(length: number, align: number, target: string): void {
+    this.alignTo(align);
+    this.emit(
+      `if (pos + ${length * 8} > state.end) { state.pos = pos; arrayLength(state, ${length}); checkRoom(state, ${length * 8}); }`,
+      `${target}textAt(state.bytes, pos / 8, ${length}, ${this.bind(new RepeatCache())});`,
+      `pos += ${length * 8};`,
+    );
+  }
+
   call(decoder: Decoder, target: string): void {
     this.emit('state.pos = pos;', `${target}${this.bind(decoder)}(state);`, 'pos = state.pos;');
     this.known = 1;
@@ -371,10 +385,10 @@ class StructCode {
     if (!factory) {
       // Bounded: a process may open any number of traces (the fuzzer does).
       if (STRUCT_FACTORIES.size >= 4096) STRUCT_FACTORIES.clear();
-      factory = new Function('checkRoom', 'NO_VALUES', ...this.bound.map((_, i) => `b${i}`), source) as StructFactory;
+      factory = new Function('checkRoom', 'arrayLength', 'textAt', 'NO_VALUES', ...this.bound.map((_, i) => `b${i}`), source) as StructFactory;
       STRUCT_FACTORIES.set(source, factory);
     }
-    return factory(checkRoom, NO_VALUES, ...this.bound);
+    return factory(checkRoom, arrayLength, textAt, NO_VALUES, ...this.bound);
   }
 }
 
@@ -459,8 +473,13 @@ function decodeText(state: DecodeState, length: number, cache: RepeatCache): str
   checkRoom(state, length * 8);
   const start = state.pos / 8;
   state.pos += length * 8;
-  const nul = findNul(state.bytes, start, start + length);
-  return cache.get(state.bytes, start, nul >= 0 ? nul : start + length);
+  return textAt(state.bytes, start, length, cache);
+}
+
+/** The text of a char array of `length` bytes at byte `start`, which the caller checked. */
+function textAt(bytes: Buffer, start: number, length: number, cache: RepeatCache): string {
+  const nul = findNul(bytes, start, start + length);
+  return cache.get(bytes, start, nul >= 0 ? nul : start + length);
 }
 
 /** The first NUL in [start, limit), or -1: a loop over the first bytes (names are short), then the native search. */
