@@ -586,7 +586,7 @@ function dropDuplicatePackets(readers: StreamFileReader[]): void {
   }
 }
 
-/** Opens every stream of every trace under `roots`; the caller closes what it gets. */
+/** Opens every stream of every trace under `roots`, on one time base; the caller closes what it gets. */
 export function openMessages(roots: string[]): MessageMerger {
   const traces: Array<[CtfTrace, string[]]> = [];
   const readers: StreamFileReader[] = [];
@@ -640,7 +640,11 @@ function before(a: HeapEntry, b: HeapEntry): boolean {
   return a.order < b.order;
 }
 
-/** A binary min-heap of streams keyed by their next message's time; ties go to the earlier stream. */
+/**
+ * A binary min-heap of streams keyed by their next message's time; ties go to
+ * the earlier stream. A message is valid until the next call of next(): its
+ * stream's reader refills the same event object.
+ */
 export class MessageMerger {
   private readonly heap: HeapEntry[] = [];
   private started = false;
