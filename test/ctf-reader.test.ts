@@ -50,6 +50,22 @@ for (const byteOrder of ['le', 'be'] as const) {
     }));
 }
 
+test('a clock past 2^53 ns after the time base: exact times on the bigint path, text equal to babeltrace2\'s', () =>
+  withTempDir(async (dir) => {
+    const clockBegin = (1n << 60n) + CLOCK_BEGIN;
+    writeCraftedTrace(dir, 'le', WRAPPING_EVENTS, clockBegin);
+    const events = [...readEvents([dir])];
+    const base = clockBegin & ~((1n << 27n) - 1n);
+    assert.deepEqual(
+      events.map((e) => e.timestampNs),
+      [(1 << 27) - 40, (1 << 27) - 5, (1 << 27) + 7, (1 << 27) + 9, (1 << 27) + 10].map((at) => 1000n * 1_000_000_000n + 5n + base + BigInt(at)),
+    );
+    assert.ok(events.every((e) => e.nsExact !== null));
+    const ours = await ourExport([dir]);
+    assert.equal(ours.error, null);
+    assert.equal(ours.bytes.toString('latin1'), babeltraceText([dir]).stdout.toString('latin1'));
+  }));
+
 test('discarded events: the same warnings as babeltrace2 on stderr, for one trace and for two under one directory', () =>
   withTempDir(async (dir) => {
     writeCraftedTraceWithLosses(join(dir, 'one'));
