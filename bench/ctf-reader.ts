@@ -19,8 +19,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openMessages } from '../src/ctf/trace-reader.js';
-import { findExecutable } from '../src/util/executables.js';
-import { redisKernelTrace, ustMallocTrace } from './reader-traces.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -39,6 +37,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
+// The child loads the reader only: the modules that make traces and find babeltrace2 are the parent's (imported below).
 if (values['decode-only']) {
   // As convert and analyze read: the time-ordered merge of every stream.
   let events = 0;
@@ -75,6 +74,9 @@ function timeOnce(command: string, args: string[], keepStdout = false): Timed {
 
 const spread = (ratios: number[]) => `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
 const mib = (kib: number | null) => (kib === null ? '?' : `${Math.round(kib / 1024)} MiB`);
+
+const { findExecutable } = await import('../src/util/executables.js');
+const { redisKernelTrace, ustMallocTrace } = await import('./reader-traces.js');
 
 function compare(traceDir: string, runs: number): void {
   const babeltrace = findExecutable('babeltrace2');

@@ -29,10 +29,10 @@ for (const byteOrder of ['le', 'be'] as const) {
       assert.deepEqual(events.map((e) => e.eventClass.name), ['ev', 'ev', 'ev', 'ev', 'empty']);
       const base = CLOCK_BEGIN & ~((1n << 27n) - 1n);
       assert.deepEqual(
-        events.map((e) => e.cycles),
+        events.map((e) => BigInt(e.cycles)),
         [base + BigInt((1 << 27) - 40), base + BigInt((1 << 27) - 5), base + (1n << 27n) + 7n, base + (1n << 27n) + 9n, base + (1n << 27n) + 10n],
       );
-      assert.equal(events[0]!.timestampNs, 1000n * 1_000_000_000n + 5n + events[0]!.cycles);
+      assert.equal(events[0]!.timestampNs, 1000n * 1_000_000_000n + 5n + BigInt(events[0]!.cycles));
       const first = events[0]!.payload!;
       assert.deepEqual(first.slice(0, 3), [-2, 0x1abc, 0]);
       assert.equal(first[5], 'q"\\\t\x01é0');
@@ -49,6 +49,22 @@ for (const byteOrder of ['le', 'be'] as const) {
       assert.equal(ours.bytes.toString('latin1'), reference.stdout.toString('latin1'));
     }));
 }
+
+test('a clock past 2^53 ns after the time base: exact times on the bigint path, text equal to babeltrace2\'s', () =>
+  withTempDir(async (dir) => {
+    const clockBegin = (1n << 60n) + CLOCK_BEGIN;
+    writeCraftedTrace(dir, 'le', WRAPPING_EVENTS, clockBegin);
+    const events = [...readEvents([dir])];
+    const base = clockBegin & ~((1n << 27n) - 1n);
+    assert.deepEqual(
+      events.map((e) => e.timestampNs),
+      [(1 << 27) - 40, (1 << 27) - 5, (1 << 27) + 7, (1 << 27) + 9, (1 << 27) + 10].map((at) => 1000n * 1_000_000_000n + 5n + base + BigInt(at)),
+    );
+    assert.ok(events.every((e) => e.nsExact !== null));
+    const ours = await ourExport([dir]);
+    assert.equal(ours.error, null);
+    assert.equal(ours.bytes.toString('latin1'), babeltraceText([dir]).stdout.toString('latin1'));
+  }));
 
 test('discarded events: the same warnings as babeltrace2 on stderr, for one trace and for two under one directory', () =>
   withTempDir(async (dir) => {

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EventClass } from '../ctf/metadata-model.js';
 import { TraceFormatError } from '../ctf/metadata-file.js';
-import { findTraceDirs, openMessages, streamFiles, type CtfEvent, type CtfTrace } from '../ctf/trace-reader.js';
+import { absoluteNs, findTraceDirs, nsBetween, openMessages, streamFiles, timeOf, type CtfEvent, type CtfTrace, type MessageTime } from '../ctf/trace-reader.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { CpuAnalysis } from './cpu.js';
 import { EventClassInfo, readContext } from './event-class-info.js';
@@ -69,7 +69,7 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   const notes: string[] = [];
   const cpus = new Set<number>();
   const view = new EventView();
-  let origin: bigint | null = null;
+  let origin: MessageTime | null = null;
   let lastNs = 0;
   let events = 0;
   let unknownThreadEvents = 0;
@@ -105,12 +105,12 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
         continue;
       }
       const event = message;
-      origin ??= event.timestampNs;
+      origin ??= timeOf(event);
       const plan = plans.get(event.eventClass) ?? bind(event);
       const info = plan.info;
       info.count++;
       view.reset();
-      const now = Number(event.timestampNs - origin);
+      const now = nsBetween(origin, event);
       view.timeNs = now;
       lastNs = now;
       state.now = now;
@@ -162,7 +162,8 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
 
   state.releaseAll();
   state.countUnmatchedEntries();
-  const clock = new TraceClock(origin ?? 0n);
+  const originNs = origin ? absoluteNs(origin) : null;
+  const clock = new TraceClock(originNs ?? 0n);
   const threadRef = (tid: number): ThreadRef => {
     const thread = state.threads.get(tid);
     if (tid < 0) return { tid, pid: null, name: `(unknown thread on CPU ${-1 - tid})` };
@@ -242,7 +243,7 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
       hostname: host?.hostname ?? envText('hostname'),
       tracer: backend?.name ?? (tracerName ? `${tracerName} ${tracerVersion}`.trim() : null),
       events,
-      firstNs: origin === null ? null : origin.toString(),
+      firstNs: originNs === null ? null : originNs.toString(),
       lastNs: origin === null ? null : clock.absolute(lastNs),
       durationNs: lastNs,
       cpus: [...cpus].sort((a, b) => a - b),

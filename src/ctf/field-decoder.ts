@@ -39,6 +39,8 @@ export class DecodeState {
   readonly slots: Array<number | bigint> = [];
   /** Packet-context values with a special meaning, by name. */
   readonly special = new Map<string, number | bigint>();
+  /** Each scope's values, by scope number: one array per scope and stream file, refilled by every event (see compileScope). */
+  readonly scopes: FieldValue[][] = [];
 
   setPacket(bytes: Buffer, endBits: number): void {
     this.bytes = bytes;
@@ -87,6 +89,8 @@ export interface ScopeHooks {
   noClockUpdate?: ReadonlySet<string>;
   /** An integer named `id` sets `state.eventId` (event headers). */
   captureEventId?: boolean;
+  /** Nobody reads the values (headers): structs and variants are walked for their effects only, nothing is allocated. */
+  effectsOnly?: boolean;
 }
 
 interface SymbolEntry {
@@ -104,18 +108,25 @@ export class DecoderCompiler {
     private readonly traceByteOrder: 'le' | 'be',
     /** Names that some sequence or variant refers to (last path component). */
     private readonly referencedNames: ReadonlySet<string>,
+    /** Scope numbers, unique in the trace: forks share the count. */
+    private readonly scopeCount = { next: 0 },
   ) {}
 
   /** A compiler for one event class: sees the stream-level symbols, adds its own. */
   fork(): DecoderCompiler {
-    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames);
+    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames, this.scopeCount);
     for (const [name, entry] of this.symbols) child.symbols.set(name, entry);
     child.slotCount = this.slotCount;
     return child;
   }
 
+  /**
+   * A scope's decoder. Its values array is the same one for every event of a
+   * stream file (`state.scopes`): valid until the file's next event is decoded.
+   * Values below the top level are new each time.
+   */
   compileScope(type: StructClass, hooks: ScopeHooks = {}): Decoder {
-    return this.compile(type, null, hooks);
+    return this.compileStruct(type, hooks, hooks.effectsOnly ? null : this.scopeCount.next++);
   }
 
   private compile(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
@@ -135,22 +146,14 @@ export class DecoderCompiler {
         return this.compileFloat(type.expDig + type.mantDig, type.align, this.littleEndian(type.byteOrder));
       case 'string':
         return decodeString(new RepeatCache());
-      case 'struct': {
-        const align = alignmentOf(type);
-        const members = type.members.map((member) => this.compile(member.type, member.name, hooks));
-        const count = members.length;
-        return (state) => {
-          alignTo(state, align);
-          const values = new Array<FieldValue>(count);
-          for (let i = 0; i < count; i++) values[i] = members[i]!(state);
-          return values;
-        };
-      }
+      case 'struct':
+        return this.compileStruct(type, hooks, null);
       case 'variant': {
         // The tag is resolved before the options, which may declare a field of the same name.
         const tag = this.resolve(type.tag, type.line, 'variant tag');
         if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${type.tag}" is not an enumeration`, type.line);
-        return this.compileVariant(type.tag, tag.slot, tag.type, type.options.map((o) => o.name), type.options.map((o) => this.compile(o.type, o.name, hooks)));
+        const options = type.options.map((o) => this.compile(o.type, o.name, hooks));
+        return this.compileVariant(type.tag, tag.slot, tag.type, type.options.map((o) => o.name), options, hooks.effectsOnly === true);
       }
       case 'array':
       case 'sequence': {
@@ -186,6 +189,41 @@ export class DecoderCompiler {
     }
   }
 
+  /**
+   * A struct's decoder as one generated function: byte-aligned 8- to 64-bit
+   * integers inline (an alignment only where the layout does not already
+   * give it, a room check, a DataView read, their effects), other members
+   * through their closures. `scope`: a top-level scope's number, whose array
+   * is reused (see compileScope); null: a new array each time.
+   */
+  private compileStruct(type: StructClass, hooks: ScopeHooks, scope: number | null): Decoder {
+    const code = new StructCode();
+    const align = alignmentOf(type);
+    code.alignTo(align);
+    const valuesWanted = !hooks.effectsOnly;
+    if (!valuesWanted) code.emit('const values = NO_VALUES;');
+    else if (scope === null) code.emit(`const values = new Array(${type.members.length});`);
+    else {
+      const index = code.bind(scope);
+      code.emit(`let values = state.scopes[${index}];`, `if (values === undefined) values = state.scopes[${index}] = new Array(${type.members.length});`);
+    }
+    type.members.forEach((member, index) => {
+      const target = valuesWanted ? `values[${index}] = ` : '';
+      const int = member.type.kind === 'int' ? member.type : member.type.kind === 'enum' ? member.type.container : null;
+      if (int && int.align % 8 === 0 && (int.size === 8 || int.size === 16 || int.size === 32 || int.size === 64)) {
+        const effects = this.integerEffects(int, member.name, hooks, member.type.kind === 'enum' ? member.type : null);
+        code.integer(int.size, int.align, this.littleEndian(int.byteOrder), int.signed, effects, target);
+      } else if (member.type.kind === 'array' && member.type.length > 0 && isTextElement(member.type.element)) {
+        // Known by name, as compile() does, so that a length or tag naming it says what is wrong with it.
+        this.symbols.set(member.name, { slot: -1, type: member.type });
+        code.text(member.type.length, alignmentOf(member.type.element), target);
+      } else {
+        code.call(this.compile(member.type, member.name, hooks), target);
+      }
+    });
+    return code.build();
+  }
+
   private resolve(path: string, line: number, use: string): SymbolEntry {
     const name = path.split('.').pop()!;
     const entry = this.symbols.get(name);
@@ -197,16 +235,24 @@ export class DecoderCompiler {
     return (order === 'native' ? this.traceByteOrder : order) === 'le';
   }
 
-  private compileInteger(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): Decoder {
-    const read = integerReader(type.size, type.align, this.littleEndian(type.byteOrder), type.signed);
+  /** What decoding an integer must do besides returning it; registers the name when a length or tag may refer to it. */
+  private integerEffects(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): IntegerEffects {
     let slot = -1;
     if (name !== null && this.referencedNames.has(name)) {
       slot = this.slotCount++;
       this.symbols.set(name, { slot, type: enumType ?? type });
     }
-    const special = name !== null && hooks.special?.has(name) ? name : null;
-    const updatesClock = type.mappedClock !== null && !(name !== null && hooks.noClockUpdate?.has(name));
-    const capturesId = hooks.captureEventId === true && name === 'id';
+    return {
+      slot,
+      special: name !== null && hooks.special?.has(name) ? name : null,
+      updatesClock: type.mappedClock !== null && !(name !== null && hooks.noClockUpdate?.has(name)),
+      capturesId: hooks.captureEventId === true && name === 'id',
+    };
+  }
+
+  private compileInteger(type: IntegerClass, name: string | null, hooks: ScopeHooks, enumType: EnumClass | null): Decoder {
+    const read = integerReader(type.size, type.align, this.littleEndian(type.byteOrder), type.signed);
+    const { slot, special, updatesClock, capturesId } = this.integerEffects(type, name, hooks, enumType);
     if (slot < 0 && !special && !updatesClock && !capturesId) return read;
     const size = type.size;
     return (state) => {
@@ -230,29 +276,126 @@ export class DecoderCompiler {
     };
   }
 
-  private compileVariant(tagPath: string, slot: number, tag: EnumClass, optionNames: string[], options: Decoder[]): Decoder {
+  private compileVariant(tagPath: string, slot: number, tag: EnumClass, optionNames: string[], options: Decoder[], effectsOnly: boolean): Decoder {
     const byName = new Map(optionNames.map((name, index) => [displayName(name), index]));
     const ranges = tag.mappings
       .map((m) => ({ low: m.low, high: m.high, lowNumber: Number(m.low), highNumber: Number(m.high), option: byName.get(displayName(m.label)) ?? -1 }))
       .filter((r) => r.option >= 0);
     // Every event header of LTTng-UST is such a variant: compare numbers where the bounds are exact as numbers.
     const exact = ranges.every((r) => BigInt(r.lowNumber) === r.low && BigInt(r.highNumber) === r.high);
-    return (state) => {
+    const select = (state: DecodeState): number => {
       const raw = state.slots[slot]!;
       if (exact && typeof raw === 'number') {
-        for (const range of ranges) {
-          if (raw >= range.lowNumber && raw <= range.highNumber) return { option: range.option, value: options[range.option]!(state) };
-        }
+        for (const range of ranges) if (raw >= range.lowNumber && raw <= range.highNumber) return range.option;
       } else {
         const value = typeof raw === 'bigint' ? raw : BigInt(raw);
-        for (const range of ranges) {
-          if (value >= range.low && value <= range.high) return { option: range.option, value: options[range.option]!(state) };
-        }
+        for (const range of ranges) if (value >= range.low && value <= range.high) return range.option;
       }
       throw new DecodeError(`variant tag "${tagPath}" = ${raw} selects no option`, state.pos);
     };
+    if (effectsOnly) return (state) => options[select(state)]!(state);
+    return (state) => {
+      const option = select(state);
+      return { option, value: options[option]!(state) };
+    };
   }
 }
+
+const NO_VALUES: FieldValue[] = [];
+
+interface IntegerEffects {
+  /** Where a sequence length or variant tag finds the value, or -1. */
+  slot: number;
+  /** Kept in `state.special` under this name. */
+  special: string | null;
+  updatesClock: boolean;
+  capturesId: boolean;
+}
+
+/**
+ * The source of one struct's decoder. `pos` is a local while integers are
+ * read inline, stored to the state around a member's closure; `known` is the
+ * alignment the layout guarantees `pos` at this point, so aligning to it
+ * costs nothing.
+ */
+class StructCode {
+  private readonly lines: string[] = ['let pos = state.pos;', 'const view = state.view;'];
+  private readonly bound: unknown[] = [];
+  private known = 1;
+  private values = 0;
+
+  emit(...lines: string[]): void {
+    this.lines.push(...lines);
+  }
+
+  alignTo(align: number): void {
+    if (this.known % align !== 0) this.emit(`{ const rest = pos % ${align}; if (rest !== 0) pos += ${align} - rest; }`);
+    this.known = Math.max(this.known, align);
+  }
+
+  integer(size: number, align: number, littleEndian: boolean, signed: boolean, effects: IntegerEffects, target: string): void {
+    this.alignTo(align);
+    this.emit(`if (pos + ${size} > state.end) { state.pos = pos; checkRoom(state, ${size}); }`);
+    const value = `v${this.values++}`;
+    if (size === 64) {
+      // As int64Reader: two 32-bit halves, a bigint only past 2^53.
+      const [lowAt, highAt] = littleEndian ? [0, 4] : [4, 0];
+      this.emit(
+        `const low${value} = view.getUint32(pos / 8 + ${lowAt}, ${littleEndian});`,
+        `const high${value} = view.getUint32(pos / 8 + ${highAt}, ${littleEndian});`,
+        `const ${value} = high${value} < 0x200000 ? high${value} * 4294967296 + low${value} : ${this.bind(int64Reader(littleEndian, signed))}(view, pos / 8);`,
+      );
+    } else {
+      this.emit(`const ${value} = view.get${signed ? 'Int' : 'Uint'}${size}(pos / 8${size > 8 ? `, ${littleEndian}` : ''});`);
+    }
+    this.emit(`pos += ${size};`);
+    if (target) this.emit(`${target}${value};`);
+    if (effects.slot >= 0) this.emit(`state.slots[${effects.slot}] = ${value};`);
+    if (effects.special) this.emit(`state.special.set(${JSON.stringify(effects.special)}, ${value});`);
+    if (effects.updatesClock) this.emit(`state.updateClock(${value}, ${size});`);
+    if (effects.capturesId) this.emit(`state.eventId = Number(${value});`);
+    // Sizes are multiples of 8; the largest power of two dividing both is what stays known.
+    this.known = Math.min(this.known, size & -size);
+  }
+
+  /** A char array of a fixed length (not 0): as the array closure and decodeText, with their checks in the same order. */
+  text(length: number, align: number, target: string): void {
+    this.alignTo(align);
+    this.emit(
+      `if (pos + ${length * 8} > state.end) { state.pos = pos; arrayLength(state, ${length}); checkRoom(state, ${length * 8}); }`,
+      `${target}textAt(state.bytes, pos / 8, ${length}, ${this.bind(new RepeatCache())});`,
+      `pos += ${length * 8};`,
+    );
+  }
+
+  call(decoder: Decoder, target: string): void {
+    this.emit('state.pos = pos;', `${target}${this.bind(decoder)}(state);`, 'pos = state.pos;');
+    this.known = 1;
+  }
+
+  /** A name in the generated code for this value (not in the source text, so that equal layouts share it). */
+  bind(value: unknown): string {
+    this.bound.push(value);
+    return `b${this.bound.length - 1}`;
+  }
+
+  build(): Decoder {
+    const source = `return function decodeStruct(state) {\n${[...this.lines, 'state.pos = pos;', 'return values;'].join('\n')}\n};`;
+    let factory = STRUCT_FACTORIES.get(source);
+    if (!factory) {
+      // Bounded: a process may open any number of traces (the fuzzer does).
+      if (STRUCT_FACTORIES.size >= 4096) STRUCT_FACTORIES.clear();
+      factory = new Function('checkRoom', 'arrayLength', 'textAt', 'NO_VALUES', ...this.bound.map((_, i) => `b${i}`), source) as StructFactory;
+      STRUCT_FACTORIES.set(source, factory);
+    }
+    return factory(checkRoom, arrayLength, textAt, NO_VALUES, ...this.bound);
+  }
+}
+
+type StructFactory = (...args: unknown[]) => Decoder;
+
+/** Generated struct decoders by source text: the event classes of a kernel trace share a few dozen layouts. */
+const STRUCT_FACTORIES = new Map<string, StructFactory>();
 
 /** A sequence's length, checked: a damaged length must not allocate gigabytes (every element takes a bit at least). */
 function sequenceLength(state: DecodeState, slot: number): number {
@@ -301,7 +444,8 @@ class RepeatCache {
     }
     const text = source.toString('latin1', start, end);
     if (length <= REPEAT_CACHE_BYTES) {
-      this.bytes.set(source.subarray(start, end));
+      const bytes = this.bytes;
+      for (let i = 0; i < length; i++) bytes[i] = source[start + i]!;
       this.length = length;
       this.text = text;
     }
@@ -316,8 +460,8 @@ function decodeString(cache: RepeatCache): Decoder {
     alignTo(state, 8);
     const start = state.pos / 8;
     const limit = state.end / 8;
-    const nul = state.bytes.indexOf(0, start);
-    if (nul < 0 || nul >= limit) throw new DecodeError('string runs past the end of the packet content', state.pos);
+    const nul = findNul(state.bytes, start, limit);
+    if (nul < 0) throw new DecodeError('string runs past the end of the packet content', state.pos);
     state.pos = (nul + 1) * 8;
     return cache.get(state.bytes, start, nul);
   };
@@ -329,8 +473,22 @@ function decodeText(state: DecodeState, length: number, cache: RepeatCache): str
   checkRoom(state, length * 8);
   const start = state.pos / 8;
   state.pos += length * 8;
-  const nul = state.bytes.indexOf(0, start);
-  return cache.get(state.bytes, start, nul >= 0 && nul < start + length ? nul : start + length);
+  return textAt(state.bytes, start, length, cache);
+}
+
+/** The text of a char array of `length` bytes at byte `start`, which the caller checked. */
+function textAt(bytes: Buffer, start: number, length: number, cache: RepeatCache): string {
+  const nul = findNul(bytes, start, start + length);
+  return cache.get(bytes, start, nul >= 0 ? nul : start + length);
+}
+
+/** The first NUL in [start, limit), or -1: a loop over the first bytes (names are short), then the native search. */
+function findNul(bytes: Buffer, start: number, limit: number): number {
+  const loopEnd = Math.min(limit, start + 64);
+  for (let i = start; i < loopEnd; i++) if (bytes[i] === 0) return i;
+  if (loopEnd === limit) return -1;
+  const nul = bytes.indexOf(0, loopEnd);
+  return nul >= 0 && nul < limit ? nul : -1;
 }
 
 const TWO_32 = 2 ** 32;
@@ -352,17 +510,13 @@ export function integerReader(size: number, align: number, littleEndian: boolean
     };
   }
   if (byteAligned && size === 64) {
+    const read = int64Reader(littleEndian, signed);
     return (state) => {
       alignTo(state, align);
       checkRoom(state, 64);
       const offset = state.pos / 8;
       state.pos += 64;
-      const view = state.view;
-      const low = view.getUint32(offset + (littleEndian ? 0 : 4), littleEndian);
-      const high = view.getUint32(offset + (littleEndian ? 4 : 0), littleEndian);
-      if (high < 0x200000) return high * TWO_32 + low;
-      if (signed && high >= 0xffe00000) return (high - TWO_32) * TWO_32 + low;
-      return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
+      return read(state.view, offset);
     };
   }
   return (state) => {
@@ -386,6 +540,19 @@ export function integerReader(size: number, align: number, littleEndian: boolean
       return value - half * 2;
     }
     return value;
+  };
+}
+
+/** A byte-aligned 64-bit integer: a number while it is a safe integer, else a bigint. */
+function int64Reader(littleEndian: boolean, signed: boolean): (view: DataView, offset: number) => number | bigint {
+  const lowAt = littleEndian ? 0 : 4;
+  const highAt = littleEndian ? 4 : 0;
+  return (view, offset) => {
+    const low = view.getUint32(offset + lowAt, littleEndian);
+    const high = view.getUint32(offset + highAt, littleEndian);
+    if (high < 0x200000) return high * TWO_32 + low;
+    if (signed && high >= 0xffe00000) return (high - TWO_32) * TWO_32 + low;
+    return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
   };
 }
 

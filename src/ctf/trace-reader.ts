@@ -48,15 +48,37 @@ export interface TraceDecoders {
   streams: Map<number, StreamDecoders>;
 }
 
-export interface CtfEvent {
+/** The origin of the times of one merge: the earliest clock origin of its traces (for LTTng: Unix time, in ns). */
+export interface TimeBase {
+  ns: bigint;
+}
+
+/**
+ * When a message happened: `base.ns + ns`. A number, exact while it is a safe
+ * integer (below 2^53 ns, ~104 days after the base: clocks count from boot);
+ * past that, `nsExact` has the exact value and `ns` the nearest number (which
+ * still orders correctly where it differs).
+ */
+export interface MessageTime {
+  base: TimeBase;
+  ns: number;
+  nsExact: bigint | null;
+}
+
+/**
+ * One event. The reader refills the same object, and its arrays' top level,
+ * for the next event of the same stream file: a message of `openMessages` is
+ * valid until the next call of `next()`. `readMessages` hands out copies.
+ */
+export interface CtfEvent extends MessageTime {
   kind: 'event';
   trace: CtfTrace;
   streamClass: StreamClass;
   eventClass: EventClass;
-  /** Clock value in cycles. */
-  cycles: bigint;
-  /** Nanoseconds from the clock's origin (the Unix epoch for LTTng). */
-  timestampNs: bigint;
+  /** Clock value in cycles (a number while it is a safe integer). */
+  cycles: number | bigint;
+  /** Nanoseconds from the epoch of the time base (the Unix epoch for LTTng), exact; computed on each read. */
+  readonly timestampNs: bigint;
   cpuId: number | null;
   packetContext: FieldValue[] | null;
   streamContext: FieldValue[] | null;
@@ -65,7 +87,7 @@ export interface CtfEvent {
 }
 
 /** What a packet's counters say was lost before it (LTTng: a full ring buffer). */
-export interface DiscardedNotice {
+export interface DiscardedNotice extends MessageTime {
   kind: 'discarded';
   what: 'event' | 'packet';
   count: number;
@@ -82,7 +104,7 @@ export interface DiscardedNotice {
 }
 
 /** A packet that begins before the previous one of its stream ended (old LTTng did this): read anyway. */
-export interface BackwardsPacketNotice {
+export interface BackwardsPacketNotice extends MessageTime {
   kind: 'backwards-packet';
   streamFile: string;
   packetOffset: number;
@@ -103,7 +125,14 @@ interface StreamDecoders {
   packetContext: Decoder | null;
   eventHeader: Decoder | null;
   eventContext: Decoder | null;
-  events: Map<number, { context: Decoder | null; payload: Decoder | null }>;
+  /** By event id (a sparse array where ids are). */
+  events: EventDecoders[];
+}
+
+interface EventDecoders {
+  eventClass: EventClass;
+  context: Decoder | null;
+  payload: Decoder | null;
 }
 
 /** What the user named cannot be read as a trace at all (missing, a file, unreadable, no trace in it): bad input, not a bad trace. */
@@ -189,16 +218,17 @@ function compileTrace(metadata: TraceMetadata, referencedNames: ReadonlySet<stri
       packetContext: stream.packetContext
         ? streamCompiler.compileScope(stream.packetContext, { special: PACKET_CONTEXT_MEANINGS, noClockUpdate: NO_CLOCK_UPDATE })
         : null,
-      eventHeader: stream.eventHeader ? streamCompiler.compileScope(stream.eventHeader, { captureEventId: true }) : null,
+      eventHeader: stream.eventHeader ? streamCompiler.compileScope(stream.eventHeader, { captureEventId: true, effectsOnly: true }) : null,
       eventContext: stream.eventContext ? streamCompiler.compileScope(stream.eventContext) : null,
-      events: new Map(),
+      events: [],
     };
     for (const event of stream.events.values()) {
       const eventCompiler = streamCompiler.fork();
-      decoders.events.set(event.id, {
+      decoders.events[event.id] = {
+        eventClass: event,
         context: event.context ? eventCompiler.compileScope(event.context) : null,
         payload: event.payload ? eventCompiler.compileScope(event.payload) : null,
-      });
+      };
     }
     streams.set(stream.id, decoders);
   }
@@ -212,6 +242,76 @@ export function cyclesToNs(clock: ClockClass | null, cycles: bigint): bigint {
   return clock.offsetSeconds * 1_000_000_000n + toNs(clock.offsetCycles) + toNs(cycles);
 }
 
+/** The earliest origin of the clocks of these traces (0 without any): small numbers for the times of a merge. */
+export function timeBaseOf(traces: Iterable<CtfTrace>): TimeBase {
+  let earliest: bigint | null = null;
+  for (const trace of traces) {
+    for (const stream of trace.metadata.streams.values()) {
+      if (!stream.clock) continue;
+      const origin = cyclesToNs(stream.clock, 0n);
+      if (earliest === null || origin < earliest) earliest = origin;
+    }
+  }
+  return { ns: earliest ?? 0n };
+}
+
+/** A message's exact time: ns from the epoch of its base's clock. */
+export function absoluteNs(time: MessageTime): bigint {
+  return time.base.ns + (time.nsExact ?? BigInt(time.ns));
+}
+
+/** `time` - `since` in ns, as a number: number arithmetic when both are exact (always, below ~104 days). */
+export function nsBetween(since: MessageTime, time: MessageTime): number {
+  if (time.nsExact === null && since.nsExact === null && time.base === since.base) return time.ns - since.ns;
+  return Number(absoluteNs(time) - absoluteNs(since));
+}
+
+/** A copy of a message's time, to keep past the next message. */
+export function timeOf(time: MessageTime): MessageTime {
+  return { base: time.base, ns: time.ns, nsExact: time.nsExact };
+}
+
+/** The time `ns` (from the base's epoch) as a message time on `base`. */
+function timeOnBase(base: TimeBase, ns: bigint): MessageTime {
+  const relative = ns - base.ns;
+  const number = Number(relative);
+  return { base, ns: number, nsExact: Number.isSafeInteger(number) ? null : relative };
+}
+
+/** The reader's event object, refilled for each event of its stream file. */
+class StreamEvent implements CtfEvent {
+  readonly kind = 'event';
+  streamClass!: StreamClass;
+  eventClass!: EventClass;
+  cycles: number | bigint = 0;
+  ns = 0;
+  nsExact: bigint | null = null;
+  cpuId: number | null = null;
+  packetContext: FieldValue[] | null = null;
+  streamContext: FieldValue[] | null = null;
+  context: FieldValue[] | null = null;
+  payload: FieldValue[] | null = null;
+
+  constructor(
+    readonly trace: CtfTrace,
+    readonly base: TimeBase,
+  ) {}
+
+  get timestampNs(): bigint {
+    return absoluteNs(this);
+  }
+
+  /** A copy that the reader will not refill (the arrays below the top level are new for every event). */
+  copy(): StreamEvent {
+    const copy = Object.assign(new StreamEvent(this.trace, this.base), this);
+    copy.packetContext = this.packetContext?.slice() ?? null;
+    copy.streamContext = this.streamContext?.slice() ?? null;
+    copy.context = this.context?.slice() ?? null;
+    copy.payload = this.payload?.slice() ?? null;
+    return copy;
+  }
+}
+
 /** One stream file, decoded event by event. */
 export class StreamFileReader {
   private readonly fd: number;
@@ -223,15 +323,14 @@ export class StreamFileReader {
   private inPacket = false;
   private current: StreamDecoders | null = null;
   private currentClass: StreamClass | null = null;
-  private packetContextValue: FieldValue[] | null = null;
-  private cpuId: number | null = null;
+  private readonly event: StreamEvent;
   /** Bytes the current packet should have when the file ends inside it, else 0. */
   private truncatedBytes = 0;
   private previousPacket: PacketCounters | null = null;
   private readonly notices: Array<DiscardedNotice | BackwardsPacketNotice> = [];
-  /** The current packet's stream clock; cyclesToNs() of 0 when it counts nanoseconds (then an event's time is one addition). */
+  /** The current packet's stream clock; its origin's distance from the time base when it counts nanoseconds and that is a safe integer (then an event's time is one addition of numbers). */
   private clock: ClockClass | null = null;
-  private nsOrigin: bigint | null = null;
+  private fastOriginFromBase: number | null = null;
   /** Offsets of packets another stream file of the same trace also holds: not read here. */
   readonly skipped = new Set<number>();
   /** Set while scanning packet headers only (see packetIdentities). */
@@ -242,7 +341,10 @@ export class StreamFileReader {
     readonly file: string,
     /** babeltrace2's stream ID when the packet header has no stream_instance_id: the file's rank in its trace. */
     private readonly fileIndex = 0,
+    /** Shared by every stream file of a merge. */
+    private readonly base: TimeBase = timeBaseOf([trace]),
   ) {
+    this.event = new StreamEvent(trace, base);
     try {
       this.fd = openSync(file, 'r');
       this.fileSize = statSync(file).size;
@@ -257,7 +359,7 @@ export class StreamFileReader {
 
   /** Each packet's offset and identity, from its header alone; up to the first damage (which the real read reports). */
   packetIdentities(): Array<{ offset: number; key: string }> {
-    const scan = new StreamFileReader(this.trace, this.file, this.fileIndex);
+    const scan = new StreamFileReader(this.trace, this.file, this.fileIndex, this.base);
     scan.identities = [];
     try {
       while (scan.openPacket());
@@ -348,15 +450,19 @@ export class StreamFileReader {
     if (begin !== undefined) state.clock = begin;
     if (streamClass.clock !== this.clock || this.currentClass === null) {
       this.clock = streamClass.clock;
-      this.nsOrigin = this.clock === null || this.clock.freq === 1_000_000_000n ? cyclesToNs(this.clock, 0n) : null;
+      const originFromBase = Number(cyclesToNs(this.clock, 0n) - this.base.ns);
+      const countsNs = this.clock === null || this.clock.freq === 1_000_000_000n;
+      this.fastOriginFromBase = countsNs && Number.isSafeInteger(originFromBase) ? originFromBase : null;
     }
     this.countLosses(streamClass.id);
     this.nextPacketOffset = this.packetOffset + packetBits / 8;
     this.current = decoders;
     this.currentClass = streamClass;
-    this.packetContextValue = context as FieldValue[] | null;
+    const event = this.event;
+    event.streamClass = streamClass;
+    event.packetContext = context as FieldValue[] | null;
     const cpuIndex = streamClass.packetContext?.members.findIndex((m) => m.name === 'cpu_id') ?? -1;
-    this.cpuId = cpuIndex >= 0 && context ? Number((context as FieldValue[])[cpuIndex]) : null;
+    event.cpuId = cpuIndex >= 0 && context ? Number((context as FieldValue[])[cpuIndex]) : null;
     this.inPacket = true;
     return true;
   }
@@ -383,6 +489,7 @@ export class StreamFileReader {
         beginNs,
         previousEndNs: previous.endNs,
         timestampNs: beginNs,
+        ...timeOnBase(this.base, beginNs),
       });
       // Counters of a packet out of order say nothing about losses between it and its neighbour.
       return;
@@ -399,6 +506,7 @@ export class StreamFileReader {
       beginNs: previous.endNs,
       endNs,
       timestampNs: previous.endNs ?? 0n,
+      ...timeOnBase(this.base, previous.endNs ?? 0n),
     });
     if (sequence !== null && previous.sequence !== null && sequence > previous.sequence + 1) {
       this.notices.push(notice('packet', sequence - previous.sequence - 1, toNs('timestamp_begin')));
@@ -411,33 +519,32 @@ export class StreamFileReader {
   private decodeEvent(): CtfEvent {
     const state = this.state;
     const decoders = this.current!;
-    const streamClass = this.currentClass!;
     state.eventId = 0;
     const start = state.pos;
     decoders.eventHeader?.(state);
+    const decoder = decoders.events[state.eventId];
+    if (decoder === undefined) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${this.currentClass!.id}`, state.pos);
+    const event = this.event;
+    // The header's time (a clock-mapped field further on moves the clock for the next event only).
     const clock = state.clock;
-    const cycles = typeof clock === 'bigint' ? clock : BigInt(clock);
-    const eventClass = streamClass.events.get(state.eventId);
-    const event = decoders.events.get(state.eventId);
-    if (!eventClass || !event) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${streamClass.id}`, state.pos);
-    const streamContext = (decoders.eventContext?.(state) ?? null) as FieldValue[] | null;
-    const context = (event.context?.(state) ?? null) as FieldValue[] | null;
-    const payload = (event.payload?.(state) ?? null) as FieldValue[] | null;
+    event.cycles = clock;
+    const fast = this.fastOriginFromBase;
+    const ns = typeof clock === 'number' && fast !== null ? fast + clock : NaN;
+    if (ns <= Number.MAX_SAFE_INTEGER && ns >= -Number.MAX_SAFE_INTEGER) {
+      event.ns = ns;
+      event.nsExact = null;
+    } else {
+      const exact = timeOnBase(this.base, cyclesToNs(this.clock, BigInt(clock)));
+      event.ns = exact.ns;
+      event.nsExact = exact.nsExact;
+    }
+    event.eventClass = decoder.eventClass;
+    event.streamContext = (decoders.eventContext?.(state) ?? null) as FieldValue[] | null;
+    event.context = (decoder.context?.(state) ?? null) as FieldValue[] | null;
+    event.payload = (decoder.payload?.(state) ?? null) as FieldValue[] | null;
     // An event of no bits would be read forever.
     if (state.pos === start) throw new DecodeError('an event of zero size', start);
-    return {
-      kind: 'event',
-      trace: this.trace,
-      streamClass,
-      eventClass,
-      cycles,
-      timestampNs: this.nsOrigin === null ? cyclesToNs(this.clock, cycles) : this.nsOrigin + cycles,
-      cpuId: this.cpuId,
-      packetContext: this.packetContextValue,
-      streamContext,
-      context,
-      payload,
-    };
+    return event;
   }
 }
 
@@ -479,19 +586,19 @@ function dropDuplicatePackets(readers: StreamFileReader[]): void {
   }
 }
 
-/** Opens every stream of every trace under `roots`; the caller closes what it gets. */
+/** Opens every stream of every trace under `roots`, on one time base; the caller closes what it gets. */
 export function openMessages(roots: string[]): MessageMerger {
+  const traces: Array<[CtfTrace, string[]]> = [];
   const readers: StreamFileReader[] = [];
   try {
     for (const root of roots) {
       const dirs = findTraceDirs(root);
       if (dirs.length === 0) throw new TraceInputError(`${root}: no CTF trace here (no directory with a metadata file)`);
       // A trace with no stream file is a trace of no events (babeltrace2 prints nothing and succeeds).
-      for (const dir of dirs) {
-        const trace = openTrace(dir, root);
-        streamFiles(dir).forEach((file, index) => readers.push(new StreamFileReader(trace, file, index)));
-      }
+      for (const dir of dirs) traces.push([openTrace(dir, root), streamFiles(dir)]);
     }
+    const base = timeBaseOf(traces.map(([trace]) => trace));
+    for (const [trace, files] of traces) files.forEach((file, index) => readers.push(new StreamFileReader(trace, file, index, base)));
     dropDuplicatePackets(readers);
   } catch (error) {
     for (const reader of readers) reader.close();
@@ -500,11 +607,11 @@ export function openMessages(roots: string[]): MessageMerger {
   return new MessageMerger(readers);
 }
 
-/** Events and loss notices of every stream of every trace under `roots`, in time order. */
+/** Events and loss notices of every stream of every trace under `roots`, in time order; each one the caller's to keep. */
 export function* readMessages(roots: string[]): Generator<CtfMessage> {
   const merger = openMessages(roots);
   try {
-    for (let message = merger.next(); message; message = merger.next()) yield message;
+    for (let message = merger.next(); message; message = merger.next()) yield message instanceof StreamEvent ? message.copy() : message;
   } finally {
     merger.close();
   }
@@ -522,11 +629,22 @@ interface HeapEntry {
 }
 
 function before(a: HeapEntry, b: HeapEntry): boolean {
-  if (a.message.timestampNs !== b.message.timestampNs) return a.message.timestampNs < b.message.timestampNs;
+  const x = a.message;
+  const y = b.message;
+  // Rounding to a number keeps the order, so differing numbers decide; equal ones are exact unless either has nsExact.
+  if (x.ns !== y.ns) return x.ns < y.ns;
+  if (x.nsExact !== null || y.nsExact !== null) {
+    const difference = absoluteNs(x) - absoluteNs(y);
+    if (difference !== 0n) return difference < 0n;
+  }
   return a.order < b.order;
 }
 
-/** A binary min-heap of streams keyed by their next message's time; ties go to the earlier stream. */
+/**
+ * A binary min-heap of streams keyed by their next message's time; ties go to
+ * the earlier stream. A message is valid until the next call of next(): its
+ * stream's reader refills the same event object.
+ */
 export class MessageMerger {
   private readonly heap: HeapEntry[] = [];
   private started = false;

@@ -24,7 +24,7 @@
 
 import { isTextElement, type FieldValue } from '../ctf/field-decoder.js';
 import { displayName, type EventClass, type FieldClass, type StructClass } from '../ctf/metadata-model.js';
-import type { CtfEvent, DiscardedNotice } from '../ctf/trace-reader.js';
+import { absoluteNs, nsBetween, timeOf, type CtfEvent, type DiscardedNotice, type MessageTime } from '../ctf/trace-reader.js';
 import type { ByteChunk } from './pretty-text.js';
 import { utf8 } from './jsonl.js';
 
@@ -79,7 +79,7 @@ function syscallOf(name: string): { entry: boolean; syscall: string | null } | n
 export class PerfettoJsonWriter {
   private readonly plans = new WeakMap<EventClass, ClassPlan>();
   private readonly contexts = new WeakMap<StructClass, ContextPlan | null>();
-  private originNs: bigint | null = null;
+  private origin: MessageTime | null = null;
   private lastNs = 0;
   private wroteEvent = false;
   private readonly openSyscalls = new Map<number, OpenSyscall>();
@@ -94,7 +94,7 @@ export class PerfettoJsonWriter {
   constructor(private readonly traceNames: string[]) {}
 
   event(chunk: ByteChunk, event: CtfEvent): void {
-    const at = this.time(chunk, event.timestampNs);
+    const at = this.time(chunk, event);
     const cpu = event.cpuId ?? 0;
     const plan = this.plan(event.eventClass);
     const payload = event.payload ?? [];
@@ -151,13 +151,13 @@ export class PerfettoJsonWriter {
   }
 
   discarded(chunk: ByteChunk, notice: DiscardedNotice): void {
-    const at = this.time(chunk, notice.timestampNs);
+    const at = this.time(chunk, notice);
     this.global(chunk, `${notice.count} ${notice.what}s lost`, at, { stream: notice.streamFile });
   }
 
   /** Closes what is still open at the last time seen, and the JSON document. */
   finish(chunk: ByteChunk): void {
-    if (this.originNs === null) this.header(chunk, 0n);
+    if (this.origin === null) this.header(chunk, 0n);
     for (const [cpu, run] of this.running) this.closeRun(chunk, cpu, run, this.lastNs);
     this.running.clear();
     // Syscalls that had not returned when the trace ended.
@@ -169,13 +169,13 @@ export class PerfettoJsonWriter {
     chunk.utf8('\n]}\n');
   }
 
-  private time(chunk: ByteChunk, timestampNs: bigint): number {
-    if (this.originNs === null) {
-      this.originNs = timestampNs;
-      this.header(chunk, timestampNs);
+  private time(chunk: ByteChunk, time: MessageTime): number {
+    if (this.origin === null) {
+      this.origin = timeOf(time);
+      this.header(chunk, absoluteNs(time));
     }
     // Messages come in time order; a notice can sort before the first event it precedes.
-    const at = Math.max(0, Number(timestampNs - this.originNs));
+    const at = Math.max(0, nsBetween(this.origin, time));
     if (at > this.lastNs) this.lastNs = at;
     return at;
   }

@@ -10,17 +10,29 @@
 import type { FieldValue, VariantValue } from '../ctf/field-decoder.js';
 import { isTextElement } from '../ctf/field-decoder.js';
 import { displayName, type EventClass, type FieldClass, type IntegerClass, type StructClass } from '../ctf/metadata-model.js';
-import { PACKET_CONTEXT_MEANINGS, type BackwardsPacketNotice, type CtfEvent, type DiscardedNotice } from '../ctf/trace-reader.js';
+import {
+  absoluteNs,
+  PACKET_CONTEXT_MEANINGS,
+  timeOf,
+  type BackwardsPacketNotice,
+  type CtfEvent,
+  type DiscardedNotice,
+  type MessageTime,
+  type TimeBase,
+} from '../ctf/trace-reader.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 
 /** Output bytes being gathered; grows only for a line larger than its room. */
 export class ByteChunk {
   bytes: Buffer;
+  /** Over `bytes`: line writers store constant text four bytes at a time. */
+  view: DataView;
   pos = 0;
 
   constructor(private readonly size: number) {
     this.bytes = Buffer.allocUnsafe(size);
+    this.view = viewOf(this.bytes);
   }
 
   /** Makes room for `n` more bytes. */
@@ -29,6 +41,7 @@ export class ByteChunk {
       const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.pos + n));
       this.bytes.copy(bigger, 0, 0, this.pos);
       this.bytes = bigger;
+      this.view = viewOf(bigger);
     }
   }
 
@@ -58,10 +71,13 @@ export class ByteChunk {
   take(): Buffer {
     const full = this.bytes.subarray(0, this.pos);
     this.bytes = Buffer.allocUnsafe(this.size);
+    this.view = viewOf(this.bytes);
     this.pos = 0;
     return full;
   }
 }
+
+const viewOf = (bytes: Buffer): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 type Writer = (out: ByteChunk, value: FieldValue) => void;
 type LineWriter = (out: ByteChunk, event: CtfEvent) => void;
@@ -71,12 +87,13 @@ const UNKNOWN_DELTA = bytesOf('(+?.?????????) ');
 
 /** Formats events one line each; keeps the previous timestamp for the delta. */
 export class PrettyTextFormatter {
-  /** Previous timestamp: as bigint, and split in seconds and ns when it is after the epoch. */
-  private lastNs: bigint | null = null;
+  /** The previous event's time (null before the first), and its second and ns in it when it is after the epoch. */
+  private last: MessageTime | null = null;
   private lastSecond = -1;
   private lastNanos = 0;
-  /** The second being printed: its start in ns (at first far from any 64-bit time), its number, and `[HH:MM:SS.`. */
-  private secondStart = -(1n << 80n);
+  /** The second being printed: its start on the time base of `base` (NaN: none, or not exact as a number), its number, and `[HH:MM:SS.`. */
+  private base: TimeBase | null = null;
+  private secondStart = NaN;
   private second = -1;
   private secondText = bytesOf('');
   /** Everything after the time and delta, built once per event class. */
@@ -90,59 +107,72 @@ export class PrettyTextFormatter {
       this.lines.set(event.eventClass, line);
     }
     // Events of a stream class with no clock have no time: babeltrace2 prints no `[time] (+delta)`.
-    if (event.streamClass.clock !== null) this.writeTime(out, event.timestampNs);
+    if (event.streamClass.clock !== null) this.writeTime(out, event);
     line(out, event);
   }
 
-  /** `[HH:MM:SS.nnnnnnnnn] (+S.nnnnnnnnn) `, in numbers rather than bigints when the time is after the epoch. */
-  private writeTime(out: ByteChunk, ns: bigint): void {
-    // One bigint subtraction per event; the range check is exact enough in a double.
-    let nanos = Number(ns - this.secondStart);
+  /** `[HH:MM:SS.nnnnnnnnn] (+S.nnnnnnnnn) `: numbers within a second of the last, bigints once a second and before the epoch. */
+  private writeTime(out: ByteChunk, time: MessageTime): void {
+    let nanos = time.nsExact === null && time.base === this.base ? time.ns - this.secondStart : NaN;
     if (!(nanos >= 0 && nanos < 1e9)) {
+      const ns = absoluteNs(time);
       if (ns < 0n) {
-        out.latin1(`[${formatClock(ns)}] (${this.slowDelta(ns)}) `);
+        out.latin1(`[${formatClock(ns)}] (${this.slowDelta(time)}) `);
         this.lastSecond = -1;
         return;
       }
       const second = ns / NS_PER_SECOND;
-      this.secondStart = second * NS_PER_SECOND;
+      const secondStart = second * NS_PER_SECOND;
+      this.base = time.base;
+      this.secondStart = Number(secondStart - time.base.ns);
+      if (!Number.isSafeInteger(this.secondStart)) this.secondStart = NaN;
       this.second = Number(second);
-      this.secondText = bytesOf(`[${formatClock(this.secondStart).slice(0, -9)}`);
-      nanos = Number(ns - this.secondStart);
+      this.secondText = bytesOf(`[${formatClock(secondStart).slice(0, -9)}`);
+      nanos = Number(ns - secondStart);
     }
     out.put(this.secondText);
     out.reserve(48);
     const bytes = out.bytes;
-    let pos = putPadded9(bytes, out.pos, nanos);
+    let pos = putPadded9(bytes, out.view, out.pos, nanos);
     bytes[pos++] = 0x5d; // ]
     bytes[pos++] = 0x20;
     out.pos = pos;
     const delta = (this.second - this.lastSecond) * 1e9 + (nanos - this.lastNanos);
     if (this.lastSecond < 0 || delta < 0 || !Number.isSafeInteger(delta)) {
-      if (this.lastNs === null) out.put(UNKNOWN_DELTA);
-      else out.latin1(`(${this.slowDelta(ns)}) `);
+      if (this.last === null) out.put(UNKNOWN_DELTA);
+      else out.latin1(`(${this.slowDelta(time)}) `);
     } else {
       bytes[pos++] = 0x28; // (
       bytes[pos++] = 0x2b; // +
       const seconds = Math.floor(delta / 1e9);
       pos = putUint(bytes, pos, seconds);
       bytes[pos++] = 0x2e; // .
-      pos = putPadded9(bytes, pos, delta - seconds * 1e9);
+      pos = putPadded9(bytes, out.view, pos, delta - seconds * 1e9);
       bytes[pos++] = 0x29; // )
       bytes[pos++] = 0x20;
       out.pos = pos;
     }
-    this.lastNs = ns;
+    this.remember(time);
     this.lastSecond = this.second;
     this.lastNanos = nanos;
   }
 
+  /** Keeps the time for the next delta: the event object is refilled by the reader. */
+  private remember(time: MessageTime): void {
+    if (this.last === null) this.last = timeOf(time);
+    else {
+      this.last.base = time.base;
+      this.last.ns = time.ns;
+      this.last.nsExact = time.nsExact;
+    }
+  }
+
   /** The delta in bigints: the first event, before the epoch, going backwards (wraps as an unsigned 64-bit value). */
-  private slowDelta(ns: bigint): string {
-    const last = this.lastNs;
-    this.lastNs = ns;
+  private slowDelta(time: MessageTime): string {
+    const last = this.last === null ? null : absoluteNs(this.last);
+    this.remember(time);
     if (last === null) return '+?.?????????';
-    let delta = ns - last;
+    let delta = absoluteNs(time) - last;
     if (delta < 0n) delta = BigInt.asUintN(64, delta);
     return `+${delta / NS_PER_SECOND}.${(delta % NS_PER_SECOND).toString().padStart(9, '0')}`;
   }
@@ -158,7 +188,8 @@ export class PrettyTextFormatter {
       code.emit(`const ${values} = e.${field};`, `if (${values} !== null) {`, 'if (!first) {');
       code.put(', ');
       code.emit('}', 'first = false;');
-      code.struct(type, rules, true, values);
+      if (field === 'payload') code.struct(type, rules, true, values);
+      else code.cachedStruct(type, rules, values);
       code.emit('}');
     };
     add(event.streamClass.packetContext, PACKET_CONTEXT_MEANINGS, 'packetContext');
@@ -198,11 +229,14 @@ class LineCode {
     this.lines.push(...lines);
   }
 
-  /** Constant text as one store per byte: cheaper than a copy for pieces this short. */
+  /** Constant text as stores of four bytes, then of one: cheaper than a copy for pieces this short. */
   put(text: string): void {
     const bytes = bytesOf(text);
     this.room += bytes.length;
-    this.emit(...[...bytes].map((byte, i) => `b[p + ${i}] = ${byte};`), `p += ${bytes.length};`);
+    let i = 0;
+    for (; i + 4 <= bytes.length; i += 4) this.emit(`d.setUint32(p + ${i}, ${bytes.readUInt32LE(i)}, true);`);
+    for (; i < bytes.length; i++) this.emit(`b[p + ${i}] = ${bytes[i]};`);
+    this.emit(`p += ${bytes.length};`);
   }
 
   struct(type: StructClass, rules: VisibilityRules, topLevel: boolean, values: string): void {
@@ -213,6 +247,27 @@ class LineCode {
       this.field(member.type, rules, `${values}[${index}]`);
     });
     this.put(shown === 0 ? '{ }' : ' }');
+  }
+
+  /**
+   * A context scope of integers and strings, printed once and then copied
+   * while its values stay the same: the same thread on the same CPU, event
+   * after event. Comparing is cheaper than printing numbers and strings again.
+   */
+  cachedStruct(type: StructClass, rules: VisibilityRules, values: string): void {
+    const shown = type.members.map((member, index) => ({ member, index })).filter(({ member }) => isVisible(member.type, member.name, true, rules));
+    if (shown.length === 0 || !shown.every(({ member }) => isScalar(member.type))) {
+      this.struct(type, rules, true, values);
+      return;
+    }
+    const cache = this.bind(new ScopeCache(shown.length));
+    const start = this.local();
+    const same = shown.map(({ index }, k) => `${values}[${index}] === ${cache}.values[${k}]`).join(' && ');
+    this.emit(`if (${cache}.length >= 0 && ${same}) {`);
+    this.viaChunk(`${cache}.putInto(out);`);
+    this.emit('} else {', `const ${start} = p;`);
+    this.struct(type, rules, true, values);
+    this.emit(...shown.map(({ index }, k) => `${cache}.values[${k}] = ${values}[${index}];`), `${cache}.keep(b, ${start}, p);`, '}');
   }
 
   private field(type: FieldClass, rules: VisibilityRules, value: string): void {
@@ -238,18 +293,58 @@ class LineCode {
 
   /** A write of unbounded length, through the chunk; then room for the rest of the line again. */
   private viaChunk(call: string): void {
-    this.emit('out.pos = p;', call, 'out.reserve(ROOM);', 'b = out.bytes;', 'p = out.pos;');
+    this.emit('out.pos = p;', call, 'out.reserve(ROOM);', 'b = out.bytes;', 'd = out.view;', 'p = out.pos;');
   }
 
   build(): LineWriter {
     const names = this.bound.map((_, i) => `b${i}`);
-    const body = ['out.reserve(ROOM);', 'let b = out.bytes;', 'let p = out.pos;', ...this.lines, 'out.pos = p;']
+    const body = ['out.reserve(ROOM);', 'let b = out.bytes;', 'let d = out.view;', 'let p = out.pos;', ...this.lines, 'out.pos = p;']
       .map((line) => line.replace('ROOM', String(this.room)))
       .join('\n');
     const source = `return function writeLine(out, e) {\n${body}\n};`;
     return new Function('putUint', 'putHex', 'writeRepeatedString', ...names, source)(putUint, putHex, writeRepeatedString, ...this.bound) as LineWriter;
   }
 }
+
+/** Integers and strings: what a scope cache compares with `===` (not floats: 0 and -0 print differently). */
+function isScalar(type: FieldClass): boolean {
+  return type.kind === 'int' || type.kind === 'enum' || type.kind === 'string' || ((type.kind === 'array' || type.kind === 'sequence') && isTextElement(type.element));
+}
+
+/** A scope's last values and the bytes they printed as (length -1: none kept). */
+class ScopeCache {
+  readonly values: FieldValue[];
+  private readonly bytes = Buffer.alloc(SCOPE_CACHE_BYTES);
+  private readonly view = viewOf(this.bytes);
+  length = -1;
+
+  constructor(count: number) {
+    this.values = new Array<FieldValue>(count);
+  }
+
+  keep(from: Buffer, start: number, end: number): void {
+    const length = end - start;
+    if (length > SCOPE_CACHE_BYTES) {
+      this.length = -1;
+      return;
+    }
+    from.copy(this.bytes, 0, start, end);
+    this.length = length;
+  }
+
+  /** Four bytes per step: a native copy costs more for pieces this short. */
+  putInto(out: ByteChunk): void {
+    const length = this.length;
+    out.reserve(length + 3);
+    const view = out.view;
+    const kept = this.view;
+    const pos = out.pos;
+    for (let i = 0; i < length; i += 4) view.setUint32(pos + i, kept.getUint32(i, true), true);
+    out.pos = pos + length;
+  }
+}
+
+const SCOPE_CACHE_BYTES = 256;
 
 /** A non-negative safe integer in decimal at `pos`; returns the position after it. The caller reserved room. */
 function putUint(bytes: Buffer, pos: number, n: number): number {
@@ -284,20 +379,19 @@ function putUint(bytes: Buffer, pos: number, n: number): number {
 const POWERS_OF_TEN = Array.from({ length: 17 }, (_, i) => 10 ** i);
 
 /** 0 <= n < 1e9 as nine digits at `pos`; returns the position after them. The caller reserved room. */
-function putPadded9(bytes: Buffer, pos: number, n: number): number {
-  // Two digits per division.
-  for (let i = pos + 8; i > pos; i -= 2) {
-    const quotient = (n / 100) | 0;
-    const pair = (n - quotient * 100) * 2;
-    bytes[i] = DIGIT_PAIRS[pair + 1]!;
-    bytes[i - 1] = DIGIT_PAIRS[pair]!;
-    n = quotient;
-  }
-  bytes[pos] = 0x30 + n;
+function putPadded9(bytes: Buffer, view: DataView, pos: number, n: number): number {
+  // One digit, then two groups of four, each stored at once.
+  const high = (n / 1e8) | 0;
+  const rest = n - high * 1e8;
+  const middle = (rest / 1e4) | 0;
+  bytes[pos] = 0x30 + high;
+  view.setUint32(pos + 1, FOUR_DIGITS[middle]!, true);
+  view.setUint32(pos + 5, FOUR_DIGITS[rest - middle * 1e4]!, true);
   return pos + 9;
 }
 
-const DIGIT_PAIRS = bytesOf(Array.from({ length: 100 }, (_, i) => i.toString().padStart(2, '0')).join(''));
+/** 0000 to 9999 as the little-endian 32-bit words of their four ASCII digits. */
+const FOUR_DIGITS = Uint32Array.from({ length: 10000 }, (_, i) => bytesOf(i.toString().padStart(4, '0')).readUInt32LE(0));
 
 /** `0x` and a non-negative safe integer in upper-case hex at `pos`, as two 32-bit halves for bit operations; returns the position after it. */
 function putHex(bytes: Buffer, pos: number, n: number): number {
@@ -492,7 +586,18 @@ function integerWriter(type: IntegerClass): Writer {
           out.reserve(18);
           out.pos = putHex(out.bytes, out.pos, value);
         } else {
-          out.latin1(`0x${BigInt.asUintN(bits, BigInt(value as number | bigint)).toString(16).toUpperCase()}`);
+          // Kernel addresses are past 2^53: one string, upper-cased as it is copied.
+          const digits = (typeof value === 'bigint' && value >= 0n ? value : BigInt.asUintN(bits, BigInt(value as number | bigint))).toString(16);
+          out.reserve(digits.length + 2);
+          const bytes = out.bytes;
+          let pos = out.pos;
+          bytes[pos++] = 0x30;
+          bytes[pos++] = 0x78;
+          for (let i = 0; i < digits.length; i++) {
+            const code = digits.charCodeAt(i);
+            bytes[pos++] = code >= 0x61 ? code - 0x20 : code;
+          }
+          out.pos = pos;
         }
       };
     }
