@@ -210,7 +210,8 @@ for (const app of APPS) {
                 const leftByKill = watcher.leftovers();
                 const next = await runCli([app.app, '--duration', '1', '--output', output], { timeoutMs: 300_000 });
                 assert.equal(next.code, 0, `the next run failed: ${next.stderr}`);
-                if (leftByKill.length > 0) assert.match(next.stderr, /died without cleaning up/, `the kill left ${leftByKill.join(', ')}`);
+                // A directory does not go by itself (a process such as babeltrace2 may end on its own first).
+                if (leftByKill.some((l) => l.startsWith('directory '))) assert.match(next.stderr, /died without cleaning up/, `the kill left ${leftByKill.join(', ')}`);
               } else {
                 assert.equal(status.code, EXIT_INTERRUPTED, `exit status ${JSON.stringify(status)}: ${stderr}`);
                 assert.doesNotMatch(stderr, /internal error|at .*\.js:\d+/, 'a stack trace or internal error');

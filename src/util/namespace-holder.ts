@@ -38,11 +38,12 @@ export class NamespaceHolder {
 
   /** `why` completes the error when util-linux is missing: "the X needs it". */
   static async create(kind: NamespaceKind, why: string): Promise<NamespaceHolder> {
-    for (const tool of ['unshare', 'nsenter']) {
+    for (const tool of ['unshare', 'nsenter', 'setpriv']) {
       if (!findExecutable(tool)) throw new Error(`${tool} (util-linux) is missing: ${why}`);
     }
     const own = namespaceInode(kind, 'self');
-    const holder = spawn('unshare', [`--${kind}`, 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
+    // It dies with us (pdeathsig): a kill between its start and its entry in the lease leaves nothing.
+    const holder = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', `--${kind}`, 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
     holder.unref();
     const pid = await new Promise<number>((resolve, reject) => {
       holder.once('error', reject);
