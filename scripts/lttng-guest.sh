@@ -32,6 +32,8 @@ kvm_boots() { # IMAGE_DIR
   qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none -no-reboot -nic none \
     -kernel "$1/vmlinuz" -append "console=ttyS0 panic=-1" -serial "file:$console" >/dev/null 2>&1 &
   local probe=$! booted=1
+  # shellcheck disable=SC2064
+  trap "kill $probe 2>/dev/null || true; rm -f '$console'" EXIT
   for _ in $(seq 1 40); do
     if grep -q 'Linux version' "$console" 2>/dev/null; then booted=0; break; fi
     kill -0 "$probe" 2>/dev/null || break
@@ -40,6 +42,7 @@ kvm_boots() { # IMAGE_DIR
   kill "$probe" 2>/dev/null || true
   wait "$probe" 2>/dev/null || true
   rm -f "$console"
+  trap - EXIT
   return $booted
 }
 
@@ -74,6 +77,8 @@ run() {
     echo
   } > "$out/.guest/command"
 
+  # From here on a signal to this script alone (not its group, as a terminal's Ctrl-C) ends it too.
+  trap 'echo "lttng-guest: interrupted" >&2; exit 130' INT TERM
   case $accel in
     auto) if kvm_boots "$image_dir"; then accel=kvm; else accel=tcg; fi ;;
     kvm | tcg) ;;
