@@ -15,7 +15,8 @@ test('lttng, redis: benchmark figures, server syscalls on its socket, client not
   requireTool('redis-server', 'redis-server');
   requireTool('redis-benchmark', 'redis-tools');
   const before = snapshotLeftovers();
-  const { metadata, events } = await runApp('redis', 6, ['--backend', 'lttng'], (e) => e.name.startsWith('syscall_entry_'));
+  // Long enough for one redis-benchmark iteration (20,000 SET, then GET) under TCG emulation with every syscall traced.
+  const { metadata, events } = await runApp('redis', 15, ['--backend', 'lttng'], (e) => e.name.startsWith('syscall_entry_'));
   assert.equal(metadata.backend?.name, 'lttng');
   assertRedisServed(metadata, events);
   assertNothingLeftBehind(before, metadata);
