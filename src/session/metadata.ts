@@ -64,6 +64,8 @@ export interface RunMetadata {
   /** --userspace: the LTTng-UST trace in ust/; error says why it is missing or incomplete. */
   userspace: (Partial<UserspaceSummary> & { helpers: string[]; error: string | null }) | null;
   text: { file: string | null; produced_by: string | null; note: string | null };
+  /** Wall-clock seconds of each phase of the run, in order (preparing, recording, ..., writing CTF, writing text). */
+  phases: Array<{ name: string; seconds: number }>;
   warnings: string[];
 }
 

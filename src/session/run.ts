@@ -75,9 +75,17 @@ export function checkInstance(instance: AppInstance): void {
 export async function runSession(
   instance: AppInstance,
   request: RecordingRequest,
-  reporter: RunReporter,
+  caller: RunReporter,
   signal: AbortSignal,
 ): Promise<RunResult> {
+  const phases = new PhaseClock();
+  const reporter: RunReporter = {
+    ...caller,
+    phase(phase, counters) {
+      phases.enter(phase);
+      caller.phase(phase, counters);
+    },
+  };
   let runDir: string;
   let dirName: string;
   let choice: Awaited<ReturnType<typeof selectBackend>>;
@@ -360,6 +368,7 @@ export async function runSession(
   }
 
   if (signal.aborted) metadata.interrupted ??= String(signal.reason ?? 'interrupted');
+  metadata.phases = phases.end();
   metadata.success = metadata.error === null && metadata.interrupted === null;
   try {
     writeMetadata(runDir, metadata);
@@ -411,8 +420,26 @@ function initialMetadata(instance: AppInstance, request: RecordingRequest, dirNa
     trace: null,
     userspace: null,
     text: { file: null, produced_by: null, note: null },
+    phases: [],
     warnings: [],
   };
+}
+
+/** How long each phase took, in the order they came: where a run's time went, the writing after the workload included. */
+class PhaseClock {
+  private readonly done: RunMetadata['phases'] = [];
+  private current: { name: RunPhase; began: number } | null = null;
+
+  enter(name: RunPhase): void {
+    this.end();
+    this.current = { name, began: performance.now() };
+  }
+
+  end(): RunMetadata['phases'] {
+    if (this.current) this.done.push({ name: this.current.name, seconds: round((performance.now() - this.current.began) / 1000) });
+    this.current = null;
+    return this.done;
+  }
 }
 
 function traceEnvironment() {
