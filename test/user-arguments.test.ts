@@ -24,10 +24,10 @@ test('records are matched per thread, in order, within the window', () => {
     [
       'Attaching 6 probes...',
       READY_LINE,
-      '1000000 7 openat /etc/ld.so.cache',
-      '1000100 8 openat /other/thread',
-      '5000000 7 openat /a file with spaces',
-      '9000000 7 creat /new',
+      '1000000 7 openat 1 /etc/ld.so.cache',
+      '1000100 8 openat 1 /other/thread',
+      '5000000 7 openat 3 /a file with spaces',
+      '9000000 7 creat 4 /new',
       'line two of it',
       'Lost 3 events',
       '',
@@ -36,18 +36,54 @@ test('records are matched per thread, in order, within the window', () => {
   assert.equal(paths.records, 4);
   assert.equal(paths.lost, 3);
   assert.equal(paths.take(7, 'openat', 1_000_050n), '/etc/ld.so.cache');
-  // The entry of a call bpftrace did not see: nothing, and the next record stays for its own event.
+  // bpftrace lost lines: a call without a line of its own has no path, and the next line stays for its own event.
   assert.equal(paths.take(7, 'openat', 2_500_000n), null);
   assert.equal(paths.take(7, 'openat', 5_000_010n), '/a file with spaces');
-  assert.equal(paths.take(7, 'openat', 9_000_000n), null, 'a record of another syscall is not taken');
   assert.equal(paths.take(7, 'creat', 9_000_001n), '/new\nline two of it');
   assert.equal(paths.take(8, 'openat', 1_000_000n), '/other/thread');
   assert.equal(paths.take(9, 'openat', 1_000_000n), null);
   assert.equal(paths.matched, 4);
+  assert.equal(paths.repeated, 0);
+});
+
+test('a path call without a line has the path of the thread\'s line before it, by call number', () => {
+  const paths = pathsOf(
+    [
+      '1000000 7 openat 1 /etc/nginx.conf',
+      // Call 3 opened /index.html too; call 4 opened /other 10 µs after call 3, well within the window.
+      '2000000 7 openat 2 /index.html',
+      '2020000 7 openat 4 /other',
+      '2030000 7 openat 5 ',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(paths.records, 4);
+  assert.equal(paths.take(7, 'openat', 1_000_100n), '/etc/nginx.conf');
+  assert.equal(paths.take(7, 'openat', 2_000_100n), '/index.html');
+  assert.equal(paths.take(7, 'openat', 2_010_000n), '/index.html', 'call 3 has no line: the line of call 4 is not its own');
+  assert.equal(paths.take(7, 'openat', 2_019_800n), '/other', 'call 4 takes its line');
+  assert.equal(paths.take(7, 'creat', 2_030_100n), '', 'an unread path is told apart');
+  assert.equal(paths.take(7, 'openat', 5_000_000n), '', 'and repeated as it is');
+  assert.equal(paths.matched, 6);
+  assert.equal(paths.repeated, 2);
+  assert.equal(paths.unread, 2);
+});
+
+test('a path line whose call number is ahead is still its call\'s own when it is microseconds away (the trace lost calls)', () => {
+  const paths = pathsOf('1000000 7 openat 1 /a\n2000000 7 openat 5 /b\n');
+  assert.equal(paths.take(7, 'openat', 1_000_010n), '/a');
+  assert.equal(paths.take(7, 'openat', 2_000_300n), '/b', 'calls 2 to 4 are not in the trace');
+  assert.equal(paths.take(7, 'openat', 3_000_000n), '/b');
+});
+
+test('a path line passed over (its event not in the trace) is still the thread\'s path after it', () => {
+  const paths = pathsOf('1000000 7 openat 1 /before-tracing\n');
+  assert.equal(paths.take(7, 'openat', 90_000_000n), '/before-tracing');
+  assert.equal(paths.repeated, 1);
 });
 
 test('records older than the window are skipped (their events were lost or came before tracing)', () => {
-  const paths = pathsOf('1000000 7 openat /old\n90000000 7 openat /new\n');
+  const paths = pathsOf('1000000 7 openat 1 /old\n90000000 7 openat 9 /new\n');
   assert.equal(paths.take(7, 'openat', 90_000_500n), '/new');
   assert.equal(paths.matched, 1);
 });
@@ -55,7 +91,9 @@ test('records older than the window are skipped (their events were lost or came 
 test('the bpftrace program follows the tracer\'s children, or excludes the tracer system-wide', () => {
   const tree = bpftraceProgram(['openat', 'creat'], { followFrom: 42 });
   assert.match(tree, /sched_process_fork \/args->parent_pid == 42 \|\| @followed\[args->parent_pid\]\//);
-  assert.match(tree, /sys_enter_openat \/@followed\[tid\]\/ .*str\(args->filename\)/);
+  assert.match(tree, /sys_enter_openat \/@followed\[tid\]\/ .*str\(args->filename\).*if \(\$path != @lastpath\[tid\]\)/);
+  assert.match(tree, /sched_process_exit \/@followed\[tid\]\/ \{ delete\(@followed\[tid\]\); delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
+  assert.match(bpftraceProgram(['open'], { exclude: 42 }), /sched_process_exit \{ delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
   assert.match(tree, /sys_enter_creat \/@followed\[tid\]\/ .*str\(args->pathname\)/);
   assert.match(bpftraceProgram(['open'], { exclude: 42 }), /sys_enter_open \/pid != 42\//);
   assert.throws(() => bpftraceProgram(['read'], { exclude: 1 }), /no user argument/);

@@ -80,11 +80,12 @@ export async function runSession(
 ): Promise<RunResult> {
   const phases = new PhaseClock();
   const reporter: RunReporter = {
-    ...caller,
     phase(phase, counters) {
       phases.enter(phase);
       caller.phase(phase, counters);
     },
+    note: (message) => caller.note(message),
+    warn: (message) => caller.warn(message),
   };
   let runDir: string;
   let dirName: string;
@@ -431,6 +432,8 @@ class PhaseClock {
   private current: { name: RunPhase; began: number } | null = null;
 
   enter(name: RunPhase): void {
+    // One entry per phase: each smoke step enters 'smoke test' again.
+    if (this.current?.name === name) return;
     this.end();
     this.current = { name, began: performance.now() };
   }

@@ -40,7 +40,7 @@ export interface ConvertResult extends TraceWriteResult {
   /** Stream file names in outDir, one per CPU. */
   streams: string[];
   /** User-space arguments read beside the trace, and how many found their event; null when none were read. */
-  userArguments: { records: number; matched: number; unread: number; lost: number } | null;
+  userArguments: { records: number; matched: number; repeated: number; unread: number; lost: number } | null;
 }
 
 const PROGRESS_EVERY = 1 << 16;
@@ -118,6 +118,7 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
       userArguments: userArguments && {
         records: userArguments.records,
         matched: userArguments.matched,
+        repeated: userArguments.repeated,
         unread: userArguments.unread,
         lost: userArguments.lost,
       },
