@@ -79,8 +79,10 @@ export async function runSession(
   signal: AbortSignal,
 ): Promise<RunResult> {
   const phases = new PhaseClock();
+  // Methods by hand: the caller may be a class instance, whose methods a spread would not copy.
   const reporter: RunReporter = {
-    ...caller,
+    note: (message) => caller.note(message),
+    warn: (message) => caller.warn(message),
     phase(phase, counters) {
       phases.enter(phase);
       caller.phase(phase, counters);
