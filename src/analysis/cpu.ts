@@ -4,12 +4,11 @@
 // Run-queue latency: sched_waking (else sched_wakeup) of a thread to the
 // sched_switch that puts it on a CPU.
 
-import { intAt } from './event-class-info.js';
-import type { EventClassInfo } from './event-class-info.js';
-import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
+import { intAt, type EventClassInfo } from '../model/event-class-info.js';
+import type { EventView } from '../model/event-view.js';
 import { LatencyHistogram } from './histogram.js';
 import type { CpuResult, ThreadRef } from './model.js';
-import type { EventView } from './state.js';
+import { topBy, type AnalysisHandler, type AnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
 
 const TIMELINE_BUCKETS = 1000;
 const FIRST_BUCKET_NS = 1024;
@@ -27,14 +26,20 @@ interface CpuState {
   buckets: Array<Map<number, number> | undefined>;
 }
 
-export class CpuAnalysis implements Analysis {
+export const cpuAnalysis: AnalysisModule<'cpu'> = {
+  name: 'cpu',
+  deps: [],
+  create: () => new CpuAnalysis(),
+};
+
+class CpuAnalysis implements AnalysisHandler<'cpu', never> {
   private readonly cpus = new Map<number, CpuState>();
   private readonly threadNs = new Map<number, number>();
   private readonly threadSwitches = new Map<number, number>();
   private readonly wakeups = new Map<number, number>();
   private readonly runQueue = new LatencyHistogram();
   private bucketNs = FIRST_BUCKET_NS;
-  wakeupSource: string | null = null;
+  private wakeupSource: string | null = null;
 
   bind(info: EventClassInfo): EventFunction | null {
     if (info.name === 'sched_switch') {
@@ -117,7 +122,7 @@ export class CpuAnalysis implements Analysis {
     }
   }
 
-  finish(end: Ending): CpuResult {
+  finalize(end: Ending): CpuResult {
     for (const cpu of this.cpus.values()) {
       this.account(cpu, end.endNs);
       cpu.sinceNs = end.endNs;
@@ -175,5 +180,20 @@ export class CpuAnalysis implements Analysis {
       runQueueLatency: { ...this.runQueue.summary(), histogram: this.runQueue.exportHistogram() },
       timeline: { startNs: end.clock.absolute(0)!, bucketNs: this.bucketNs, cpus: timelineCpus, threads },
     };
+  }
+
+  notes(_result: CpuResult, facts: TraceFacts): string[] {
+    const notes: string[] = [];
+    if (!facts.has('sched_switch')) notes.push('no sched_switch events: no CPU time, timeline or run-queue latency');
+    else {
+      if (!this.wakeupSource) notes.push('no sched_waking or sched_wakeup events: no run-queue latency');
+      if (facts.scopeMode === 'process-tree') {
+        notes.push(
+          'the trace follows a process tree: a context switch is recorded only when a traced thread is on one side, ' +
+            'so CPU time of processes outside the tree (and idle time) is approximate; that of traced threads is exact',
+        );
+      }
+    }
+    return notes;
   }
 }

@@ -142,7 +142,17 @@ export interface LostEventsResult {
   uncertain: string[];
 }
 
-export interface AnalysisReport {
+/** Each analysis's result under its name (registry.ts: an analysis module's name is its key here). */
+export interface AnalysisResults {
+  syscalls: SyscallsResult;
+  cpu: CpuResult;
+  io: IoResult;
+  network: NetworkResult;
+  processes: ProcessesResult;
+  lost: LostEventsResult;
+}
+
+export interface AnalysisReport extends AnalysisResults {
   formatVersion: number;
   tool: { name: string; version: string };
   trace: {
@@ -160,12 +170,6 @@ export interface AnalysisReport {
     /** Why reading stopped early (a damaged trace), or null: the results cover what was read. */
     damage: string | null;
   };
-  syscalls: SyscallsResult;
-  cpu: CpuResult;
-  io: IoResult;
-  network: NetworkResult;
-  processes: ProcessesResult;
-  lost: LostEventsResult;
   /** Things the trace did not allow to answer (no sched_switch events, ...). */
   notes: string[];
 }

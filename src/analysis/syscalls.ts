@@ -1,12 +1,12 @@
 // Syscalls: per syscall, process and thread: calls, errors by errno, and
 // latency from entry to exit on the same thread.
 
+import type { EventClassInfo } from '../model/event-class-info.js';
+import type { EventView } from '../model/event-view.js';
 import { errnoName, isErrorReturn } from './errno.js';
-import type { EventClassInfo } from './event-class-info.js';
-import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
 import { LatencyHistogram } from './histogram.js';
 import type { SyscallsResult, SyscallStats } from './model.js';
-import type { EventView, TraceState } from './state.js';
+import { topBy, type AnalysisHandler, type AnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
 
 interface PerSyscall {
   calls: number;
@@ -24,12 +24,16 @@ interface ThreadCounts {
 
 const TOP_PER_PROCESS = 5;
 
-export class SyscallAnalysis implements Analysis {
+export const syscallsAnalysis: AnalysisModule<'syscalls'> = {
+  name: 'syscalls',
+  deps: [],
+  create: () => new SyscallAnalysis(),
+};
+
+class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
   private readonly perSyscall: PerSyscall[] = [];
   private readonly perThread = new Map<number, ThreadCounts>();
   private total = 0;
-
-  constructor(private readonly state: TraceState) {}
 
   bind(info: EventClassInfo): EventFunction | null {
     if (info.role === 'entry') return (view) => this.entry(view);
@@ -83,10 +87,10 @@ export class SyscallAnalysis implements Analysis {
     if (pair) pair[1] += latency;
   }
 
-  finish(end: Ending): SyscallsResult {
-    const state: TraceState = end.state;
+  finalize(end: Ending): SyscallsResult {
+    const model = end.model;
     const wall = end.durationNs > 0 ? end.durationNs : 1;
-    const names = [...state.syscalls.values()];
+    const names = [...model.syscalls.values()];
     const bySyscall: SyscallStats[] = [];
     for (const ref of names) {
       const stats = this.perSyscall[ref.id];
@@ -114,7 +118,7 @@ export class SyscallAnalysis implements Analysis {
 
     const processes = new Map<number, { count: number; errors: number; totalNs: number; bySyscall: Map<number, [number, number]> }>();
     for (const [tid, c] of this.perThread) {
-      const thread = state.threads.get(tid);
+      const thread = model.threads.get(tid);
       const pid = thread?.pid ?? tid;
       let p = processes.get(pid);
       if (!p) {
@@ -147,8 +151,18 @@ export class SyscallAnalysis implements Analysis {
       bySyscall,
       byProcess,
       byThread,
-      unmatchedEntries: state.unmatchedEntries,
-      unmatchedExits: state.unmatchedExits,
+      unmatchedEntries: model.unmatchedEntries,
+      unmatchedExits: model.unmatchedExits,
     };
+  }
+
+  notes(result: SyscallsResult, facts: TraceFacts): string[] {
+    const notes: string[] = [];
+    if (result.total === 0) notes.push('no syscall events: no syscall, I/O or network results');
+    else if (!facts.sawSyscallExits) notes.push('no syscall exit events: no latencies, errors or I/O bytes');
+    if (result.unmatchedEntries + result.unmatchedExits > 0) {
+      notes.push(`${result.unmatchedEntries} syscall entries without exit (in flight at the end, or lost) and ${result.unmatchedExits} exits without entry (began before the trace) have no latency`);
+    }
+    return notes;
   }
 }
