@@ -73,9 +73,10 @@ export class ModelPass<Plan> {
       const pid = Number(readContext(event, info.contextPid));
       if (thread.pid !== pid && tid > 0) tracker.setThreadPid(thread, pid);
     }
-    if (thread.name === '' && info.contextProcname) {
+    if (info.contextProcname) {
+      // The name at this event: an exec or prctl rename the trace has no event for shows here first.
       const name = readContext(event, info.contextProcname);
-      if (typeof name === 'string') tracker.setThreadName(thread, name);
+      if (typeof name === 'string' && name !== thread.name) tracker.setThreadName(thread, name);
     }
     view.tid = tid;
     view.thread = thread;

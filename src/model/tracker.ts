@@ -270,10 +270,8 @@ function eventAction(info: EventClassInfo): EventAction | null {
         const tid = intAt(view.payload, nextTid);
         tracker.currentTid.set(view.cpu, tid);
         const name = textAt(view.payload, nextComm);
-        if (name && tid > 0) {
-          const thread = tracker.thread(tid);
-          if (!thread.name) tracker.setThreadName(thread, name);
-        }
+        // The switch names the task as it is now (an exec the trace has no event for shows here).
+        if (name && tid > 0) tracker.setThreadName(tracker.thread(tid), name);
       };
     }
     case 'task_newtask': {
