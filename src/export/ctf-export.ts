@@ -7,9 +7,9 @@ import { openMessages } from '../ctf/trace-reader.js';
 import { JsonLineFormatter } from './jsonl.js';
 import { PerfettoJsonWriter } from './perfetto.js';
 import { ByteChunk, formatBackwardsPacket, formatDiscarded, PrettyTextFormatter } from './pretty-text.js';
+import type { ExportFormat } from './formats.js';
 
-export type ExportFormat = 'text' | 'jsonl' | 'perfetto';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['text', 'jsonl', 'perfetto'];
+export { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 
 const CHUNK_BYTES = 1 << 20;
 /** Room past a full chunk for the line that fills it, so most lines never grow the buffer. */
