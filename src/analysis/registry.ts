@@ -96,7 +96,14 @@ export class TraceClock {
   }
 }
 
-/** Sorts descending by a key and keeps the first `limit`. */
+/** Sorts descending by a key (ties keep their order) and keeps the first `limit`. */
 export function topBy<T>(items: Iterable<T>, key: (item: T) => number, limit = Infinity): T[] {
-  return [...items].sort((a, b) => key(b) - key(a)).slice(0, limit);
+  // Each key once, not twice per comparison: thousands of threads are sorted this way.
+  const keyed: Array<{ item: T; key: number }> = [];
+  for (const item of items) keyed.push({ item, key: key(item) });
+  keyed.sort((a, b) => b.key - a.key);
+  const count = Math.min(limit, keyed.length);
+  const top = new Array<T>(count);
+  for (let i = 0; i < count; i++) top[i] = keyed[i]!.item;
+  return top;
 }

@@ -15,6 +15,7 @@ interface PerSyscall {
 }
 
 interface ThreadCounts {
+  tid: number;
   calls: number;
   errors: number;
   totalNs: number;
@@ -32,7 +33,9 @@ export const syscallsAnalysis: AnalysisModule<'syscalls'> = {
 
 class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
   private readonly perSyscall: PerSyscall[] = [];
-  private readonly perThread = new Map<number, ThreadCounts>();
+  /** By the model's thread index; threadsInOrder lists them as they first made a syscall. */
+  private readonly perThread: Array<ThreadCounts | undefined> = [];
+  private readonly threadsInOrder: ThreadCounts[] = [];
   private total = 0;
 
   bind(info: EventClassInfo): EventFunction | null {
@@ -50,11 +53,15 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
     return stats;
   }
 
-  private threadCounts(tid: number): ThreadCounts {
-    let counts = this.perThread.get(tid);
+  private threadCounts(view: EventView): ThreadCounts {
+    const index = view.thread.index;
+    let counts = this.perThread[index];
     if (!counts) {
-      counts = { calls: 0, errors: 0, totalNs: 0, bySyscall: new Map() };
-      this.perThread.set(tid, counts);
+      counts = { tid: view.tid, calls: 0, errors: 0, totalNs: 0, bySyscall: new Map() };
+      // Filled up to the index, so the array stays dense (a far write would make it a dictionary).
+      while (this.perThread.length < index) this.perThread.push(undefined);
+      this.perThread[index] = counts;
+      this.threadsInOrder.push(counts);
     }
     return counts;
   }
@@ -63,7 +70,7 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
     const id = view.syscall!.id;
     this.total++;
     this.stats(id).calls++;
-    const counts = this.threadCounts(view.tid);
+    const counts = this.threadCounts(view);
     counts.calls++;
     const pair = counts.bySyscall.get(id);
     if (pair) pair[0]++;
@@ -80,7 +87,7 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
     if (!entry) return;
     const latency = view.timeNs - entry.startNs;
     stats.latency.add(latency);
-    const counts = this.threadCounts(view.tid);
+    const counts = this.threadCounts(view);
     counts.totalNs += latency;
     if (error) counts.errors++;
     const pair = counts.bySyscall.get(syscall.id);
@@ -108,8 +115,8 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
     }
     bySyscall.sort((a, b) => b.latency.totalNs - a.latency.totalNs || b.count - a.count);
 
-    const byThread = topBy(this.perThread, ([, c]) => c.totalNs).map(([tid, c]) => ({
-      ...end.threadRef(tid),
+    const byThread = topBy(this.threadsInOrder, (c) => c.totalNs).map((c) => ({
+      ...end.threadRef(c.tid),
       count: c.calls,
       errors: c.errors,
       totalNs: c.totalNs,
@@ -117,7 +124,8 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
     }));
 
     const processes = new Map<number, { count: number; errors: number; totalNs: number; bySyscall: Map<number, [number, number]> }>();
-    for (const [tid, c] of this.perThread) {
+    for (const c of this.threadsInOrder) {
+      const tid = c.tid;
       const thread = model.threads.get(tid);
       const pid = thread?.pid ?? tid;
       let p = processes.get(pid);

@@ -59,10 +59,15 @@ export function kindOfPath(path: string): FileKind {
 /** A thread; tid -1 - N stands for the unknown thread of CPU N (events before its first sched_switch, in a trace without a tid context). */
 export interface Thread {
   tid: number;
+  /** Dense, in order of first appearance: analyses keep per-thread figures in arrays by it. */
+  index: number;
   /** Its thread group; null while the trace has not said. */
   pid: number | null;
   name: string;
+  /** Its syscall in flight, or null. */
   pending: Pending | null;
+  /** The object `pending` reuses from one syscall to the next (no allocation per syscall). */
+  call: Pending | null;
 }
 
 export interface Process {
@@ -85,7 +90,7 @@ export interface SyscallRef {
   unnamedExit: ExitEffect | null | undefined;
 }
 
-/** A syscall in flight on a thread: its entry's time and the arguments its exit needs. */
+/** A syscall in flight on a thread: its entry's time and the arguments its exit needs. Valid until the thread's next syscall entry. */
 export interface Pending {
   syscall: SyscallRef;
   startNs: number;

@@ -7,6 +7,7 @@
 import type { EventClass } from '../ctf/metadata-model.js';
 import type { CtfEvent, CtfTrace } from '../ctf/trace-reader.js';
 import { EventClassInfo, readContext } from './event-class-info.js';
+import type { Thread } from './entities.js';
 import { EventView } from './event-view.js';
 import { SystemTracker, type TrackerPlan } from './tracker.js';
 
@@ -25,6 +26,8 @@ export class ModelPass<Plan> {
   private readonly eventNames = new Map<CtfTrace, Set<string>>();
   /** Events that came before their CPU's first sched_switch in a trace without a tid context. */
   unknownThreadEvents = 0;
+  /** The last thread seen on each CPU: most events are their CPU's previous event's thread's (no map lookup then). */
+  private readonly lastThreadOnCpu: Array<Thread | undefined> = [];
 
   /** `bindPlan` makes the consumer's plan for a class, once, at its first event. */
   constructor(private readonly bindPlan: (info: EventClassInfo, event: CtfEvent) => Plan) {}
@@ -68,7 +71,11 @@ export class ModelPass<Plan> {
         this.unknownThreadEvents++;
       } else tid = current;
     }
-    const thread = tracker.thread(tid);
+    let thread = this.lastThreadOnCpu[cpu];
+    if (thread === undefined || thread.tid !== tid) {
+      thread = tracker.thread(tid);
+      this.lastThreadOnCpu[cpu] = thread;
+    }
     if (info.contextPid) {
       const pid = Number(readContext(event, info.contextPid));
       if (thread.pid !== pid && tid > 0) tracker.setThreadPid(thread, pid);

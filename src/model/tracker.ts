@@ -32,6 +32,8 @@ export class SystemTracker {
   /** clone flags of tasks created but not yet forked (task_newtask comes before sched_process_fork). */
   private readonly cloneFlags = new Map<number, number>();
   private readonly releaseListeners: Array<(file: OpenFile, timeNs: number) => void> = [];
+  /** A copy of the entry a new entry replaced (view.replacedEntry), valid until the next event. */
+  private readonly replaced: Pending = newPending();
   unmatchedEntries = 0;
   unmatchedExits = 0;
   /** Entries replaced by another entry on the same thread before their exit. */
@@ -58,7 +60,7 @@ export class SystemTracker {
   thread(tid: number): Thread {
     let thread = this.threads.get(tid);
     if (!thread) {
-      thread = { tid, pid: null, name: '', pending: null };
+      thread = { tid, index: this.threads.size, pid: null, name: '', pending: null, call: null };
       this.threads.set(tid, thread);
     }
     return thread;
@@ -166,13 +168,21 @@ export class SystemTracker {
     const thread = view.thread;
     const syscall = this.syscall(view.info.syscall!);
     view.syscall = syscall;
-    if (thread.pending) {
-      view.replacedEntry = thread.pending;
-      if (!NO_RETURN.has(thread.pending.syscall.name)) this.entriesWithoutExit++;
+    const replaced = thread.pending;
+    if (replaced) {
+      view.replacedEntry = copyPending(replaced, this.replaced);
+      if (!NO_RETURN.has(replaced.syscall.name)) this.entriesWithoutExit++;
     }
-    const pending: Pending = { syscall, startNs: view.timeNs, a: NaN, b: NaN, path: null, peer: null, args: null };
-    plan.entryExtract?.(view.payload, pending);
-    thread.pending = pending;
+    const call = (thread.call ??= newPending());
+    call.syscall = syscall;
+    call.startNs = view.timeNs;
+    call.a = NaN;
+    call.b = NaN;
+    call.path = null;
+    call.peer = null;
+    call.args = null;
+    plan.entryExtract?.(view.payload, call);
+    thread.pending = call;
   }
 
   /** Matches a syscall exit to its thread's entry and applies its effect. */
@@ -254,6 +264,23 @@ export class SystemTracker {
     if (known && known.path === null) known.name(path);
     else if (!known || known.path !== path) this.setFd(process, fd, new OpenFile(path, kindOfPath(path)));
   }
+}
+
+const NO_SYSCALL: SyscallRef = { name: '', id: -1, unnamedExit: null };
+
+function newPending(): Pending {
+  return { syscall: NO_SYSCALL, startNs: 0, a: NaN, b: NaN, path: null, peer: null, args: null };
+}
+
+function copyPending(from: Pending, to: Pending): Pending {
+  to.syscall = from.syscall;
+  to.startNs = from.startNs;
+  to.a = from.a;
+  to.b = from.b;
+  to.path = from.path;
+  to.peer = from.peer;
+  to.args = from.args;
+  return to;
 }
 
 /** A statedump socket address; `*` (and "", in older traces of ours) is none. */
