@@ -8,12 +8,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { TraceFormatError } from '../ctf/metadata-file.js';
-import { absoluteNs, findTraceDirs, nsBetween, openMessages, streamFiles, timeOf, type MessageTime } from '../ctf/trace-reader.js';
+import { absoluteNs, findTraceDirs, nsBetween, openMessages, streamFiles, timeOf, type MessageMerger, type MessageTime } from '../ctf/trace-reader.js';
 import { ModelPass } from '../model/model-pass.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { ANALYSES } from './analyses.js';
 import { ANALYSIS_FORMAT_VERSION, type AnalysisReport, type AnalysisResults, type ProcessRef, type ThreadRef } from './model.js';
-import { dependencyOrder, TraceClock, type AnyAnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
+import { dependencyOrder, TraceClock, type AnalysisHandler, type AnalysisName, type AnyAnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
 
 export interface AnalyzeOptions {
   /** Called every PROGRESS_EVERY events, and once at the end: events read, and the trace's size in bytes. */
@@ -36,6 +36,46 @@ function runMetadata(roots: string[], traceDirs: string[]): Record<string, unkno
   return null;
 }
 
+interface ReadState {
+  origin: MessageTime | null;
+  lastNs: number;
+  events: number;
+  backwardsPackets: number;
+  cpus: Set<number>;
+}
+
+/**
+ * Reads messages until the next multiple of PROGRESS_EVERY events (true) or
+ * the end of the trace (false). A plain function, not the async caller's
+ * loop: V8 optimizes a long-running loop only in a function it can enter
+ * mid-loop, which an async function is not.
+ */
+function readBatch(read: ReadState, merger: MessageMerger, pass: ModelPass<EventFunction[]>, handlers: readonly AnalysisHandler<AnalysisName, AnalysisName>[]): boolean {
+  const view = pass.view;
+  for (let message = merger.next(); message; message = merger.next()) {
+    if (message.kind === 'discarded') {
+      for (const handler of handlers) handler.discarded?.(message);
+      continue;
+    }
+    if (message.kind === 'backwards-packet') {
+      read.backwardsPackets++;
+      continue;
+    }
+    const event = message;
+    read.origin ??= timeOf(event);
+    const now = nsBetween(read.origin, event);
+    read.lastNs = now;
+    const cpuId = event.cpuId ?? 0;
+    if (!read.cpus.has(cpuId)) read.cpus.add(cpuId);
+    const binding = pass.begin(event, now);
+    pass.apply(binding);
+    const functions = binding.plan;
+    for (let i = 0; i < functions.length; i++) functions[i]!(view);
+    if (++read.events % PROGRESS_EVERY === 0) return true;
+  }
+  return false;
+}
+
 export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}, analyses: readonly AnyAnalysisModule[] = ANALYSES): Promise<AnalysisReport> {
   // A cycle or a missing dependency fails before any reading.
   const finalizeOrder = dependencyOrder(analyses);
@@ -46,37 +86,13 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   const pass: ModelPass<EventFunction[]> = new ModelPass((info) => handlers.map((handler) => handler.bind(info)).filter((fn): fn is EventFunction => fn !== null));
   const model = pass.tracker;
   const handlers = analyses.map((module) => module.create({ model }));
-  const view = pass.view;
-  const cpus = new Set<number>();
-  let origin: MessageTime | null = null;
-  let lastNs = 0;
-  let events = 0;
-  let backwardsPackets = 0;
+  const read: ReadState = { origin: null, lastNs: 0, events: 0, backwardsPackets: 0, cpus: new Set() };
   let damage: string | null = null;
 
   try {
-    for (let message = merger.next(); message; message = merger.next()) {
-      if (message.kind === 'discarded') {
-        for (const handler of handlers) handler.discarded?.(message);
-        continue;
-      }
-      if (message.kind === 'backwards-packet') {
-        backwardsPackets++;
-        continue;
-      }
-      const event = message;
-      origin ??= timeOf(event);
-      const now = nsBetween(origin, event);
-      lastNs = now;
-      const cpuId = event.cpuId ?? 0;
-      if (!cpus.has(cpuId)) cpus.add(cpuId);
-      const binding = pass.begin(event, now);
-      pass.apply(binding);
-      const functions = binding.plan;
-      for (let i = 0; i < functions.length; i++) functions[i]!(view);
-
-      if (++events % PROGRESS_EVERY === 0 && options.progress) {
-        options.progress(events, traceBytes);
+    while (readBatch(read, merger, pass, handlers)) {
+      if (options.progress) {
+        options.progress(read.events, traceBytes);
         await yieldToEventLoop();
       }
     }
@@ -86,6 +102,7 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   } finally {
     merger.close();
   }
+  const { origin, lastNs, events, backwardsPackets, cpus } = read;
   options.progress?.(events, traceBytes);
 
   model.releaseAll();
