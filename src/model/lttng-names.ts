@@ -19,6 +19,24 @@ export function syscallExitEventName(syscall: string): string {
   return `${EXIT_PREFIX}${syscall}`;
 }
 
+/** LTTng's name for a kernel tracepoint (tracefs system and name): syscall_entry_X / syscall_exit_X for the syscalls; others keep theirs. */
+export function lttngEventName(system: string, name: string): string {
+  const syscall = system === 'syscalls' ? /^sys_(enter|exit)_(.+)$/.exec(name) : null;
+  if (syscall) return syscall[1] === 'enter' ? syscallEntryEventName(syscall[2]!) : syscallExitEventName(syscall[2]!);
+  return name;
+}
+
+/**
+ * LTTng's name for a tracepoint's field: in sched_* and task_* events a
+ * thread id is a tid (`pid` -> `tid`, `prev_pid` -> `prev_tid`), as
+ * lttng-modules names it; the tracker reads them by these names.
+ */
+export function lttngFieldName(eventName: string, field: string): string {
+  if (!/^(sched|task)_/.test(eventName)) return field;
+  if (field === 'pid') return 'tid';
+  return field.replace(/_pid$/, '_tid');
+}
+
 /** The syscall meaning of an event name, across LTTng versions; `syscall` is null for old LTTng's unnamed exit. */
 export function syscallOfEventName(name: string): { role: SyscallRole; syscall: string | null } {
   let m = /^(compat_)?syscall_(entry|exit)_(.+)$/.exec(name);
