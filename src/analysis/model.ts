@@ -3,6 +3,8 @@
 // (2^53 ns is 104 days: enough for any trace's durations); absolute
 // timestamps are strings, as in metadata.json, because they do not fit.
 
+import type { SocketConnection } from '../model/entities.js';
+
 export const ANALYSIS_FORMAT_VERSION = 1;
 
 export interface LatencySummary {
@@ -93,16 +95,9 @@ export interface IoResult {
   resolvedShare: number;
 }
 
-export interface Connection {
-  pid: number;
+/** The model's SocketConnection (pid, fd, direction, family, local, peer, sent and received bytes) as reported: with its process's name and absolute times. */
+export interface Connection extends Omit<SocketConnection, 'openedNs'> {
   process: string;
-  fd: number;
-  direction: 'accepted' | 'connected' | 'unknown';
-  family: string | null;
-  local: string | null;
-  peer: string | null;
-  sentBytes: number;
-  receivedBytes: number;
   openedNs: string | null;
   closedNs: string | null;
 }
