@@ -129,18 +129,17 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
     }
     const duration = end.durationNs > 0 ? end.durationNs : 1;
     const cpus = [...this.cpus.values()].sort((a, b) => a.cpu - b.cpu);
-    const byThread = topBy(this.threadNs, ([, ns]) => ns).map(([tid, ns]) => ({
-      ...end.threadRef(tid),
-      cpuNs: ns,
-      share: ns / duration,
-      switches: this.threadSwitches.get(tid) ?? 0,
-    }));
+    // Objects written out, not spread: thousands of threads, in code that runs once (unoptimized).
+    const byThread = topBy(this.threadNs, ([, ns]) => ns).map(([tid, ns]) => {
+      const { pid, name } = end.threadRef(tid);
+      return { tid, pid, name, cpuNs: ns, share: ns / duration, switches: this.threadSwitches.get(tid) ?? 0 };
+    });
     const perProcess = new Map<number, number>();
     for (const thread of byThread) {
       const pid = thread.pid ?? thread.tid;
       perProcess.set(pid, (perProcess.get(pid) ?? 0) + thread.cpuNs);
     }
-    const byProcess = topBy(perProcess, ([, ns]) => ns).map(([pid, ns]) => ({ ...end.processRef(pid), cpuNs: ns, share: ns / duration }));
+    const byProcess = topBy(perProcess, ([, ns]) => ns).map(([pid, ns]) => ({ pid, name: end.processRef(pid).name, cpuNs: ns, share: ns / duration }));
 
     const bucketCount = Math.min(TIMELINE_BUCKETS, Math.ceil(end.endNs / this.bucketNs) || 1);
     const timelineTids = new Set<number>();
@@ -155,11 +154,15 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
         let topTid = IDLE_TID;
         let topNs = 0;
         let busy = 0;
-        for (const [tid, ns] of map) {
-          if (tid === IDLE_TID) continue;
+        // forEach and plain assignments: this runs once per bucket, unoptimized, where destructuring allocates.
+        map.forEach((ns, tid) => {
+          if (tid === IDLE_TID) return;
           busy += ns;
-          if (ns > topNs) [topTid, topNs] = [tid, ns];
-        }
+          if (ns > topNs) {
+            topTid = tid;
+            topNs = ns;
+          }
+        });
         if (topTid !== IDLE_TID) timelineTids.add(topTid);
         buckets.push({ tid: topTid, busyShare: Math.min(1, busy / this.bucketNs) });
       }

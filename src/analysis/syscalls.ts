@@ -115,13 +115,11 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
     }
     bySyscall.sort((a, b) => b.latency.totalNs - a.latency.totalNs || b.count - a.count);
 
-    const byThread = topBy(this.threadsInOrder, (c) => c.totalNs).map((c) => ({
-      ...end.threadRef(c.tid),
-      count: c.calls,
-      errors: c.errors,
-      totalNs: c.totalNs,
-      shareOfWallTime: c.totalNs / wall,
-    }));
+    // Objects written out, not spread: thousands of threads, in code that runs once (unoptimized).
+    const byThread = topBy(this.threadsInOrder, (c) => c.totalNs).map((c) => {
+      const { tid, pid, name } = end.threadRef(c.tid);
+      return { tid, pid, name, count: c.calls, errors: c.errors, totalNs: c.totalNs, shareOfWallTime: c.totalNs / wall };
+    });
 
     const processes = new Map<number, { count: number; errors: number; totalNs: number; bySyscall: Map<number, [number, number]> }>();
     for (const c of this.threadsInOrder) {
@@ -145,14 +143,11 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
       }
     }
     const nameOf = names.map((ref) => ref.name);
-    const byProcess = topBy(processes, ([, p]) => p.totalNs).map(([pid, p]) => ({
-      ...end.processRef(pid),
-      count: p.count,
-      errors: p.errors,
-      totalNs: p.totalNs,
-      shareOfWallTime: p.totalNs / wall,
-      top: topBy(p.bySyscall, ([, [, ns]]) => ns, TOP_PER_PROCESS).map(([id, [count, totalNs]]) => ({ name: nameOf[id]!, count, totalNs })),
-    }));
+    const byProcess = topBy(processes, ([, p]) => p.totalNs).map(([pid, p]) => {
+      const { name } = end.processRef(pid);
+      const top = topBy(p.bySyscall, ([, [, ns]]) => ns, TOP_PER_PROCESS).map(([id, [count, totalNs]]) => ({ name: nameOf[id]!, count, totalNs }));
+      return { pid, name, count: p.count, errors: p.errors, totalNs: p.totalNs, shareOfWallTime: p.totalNs / wall, top };
+    });
 
     return {
       total: this.total,
