@@ -10,6 +10,7 @@ import { ANALYSES } from '../src/analysis/analyses.js';
 import { analyzeTrace } from '../src/analysis/analyze.js';
 import type { ProcessesResult } from '../src/analysis/model.js';
 import { dependencyOrder, type AnalysisModule } from '../src/analysis/registry.js';
+import { lostEventsAnalysis } from '../src/analysis/lost-events.js';
 import { syscallsAnalysis } from '../src/analysis/syscalls.js';
 import { writeEventTrace, type TestEvent } from './helpers/event-trace.js';
 
@@ -53,6 +54,7 @@ test('an analysis that needs another finalizes after it and gets its result; the
       create: ({ model }) => ({
         bind: (info) => (info.name === 'syscall_exit_write' ? (view) => void (writes += view.ret) : null),
         finalize: (end, needs): ProcessesResult => {
+          assert.deepEqual(Object.keys(needs), ['syscalls'], 'only the results it declared, though lost finalized before it');
           seenTotal = needs.syscalls.total;
           assert.equal(end.model, model);
           return { forks: writes, execs: 0, exits: 0, roots: [] };
@@ -60,11 +62,11 @@ test('an analysis that needs another finalizes after it and gets its result; the
         notes: (result) => [`${result.forks} bytes written`],
       }),
     };
-    const report = await analyzeTrace([dir], {}, [counting, syscallsAnalysis]);
+    const report = await analyzeTrace([dir], {}, [lostEventsAnalysis, counting, syscallsAnalysis]);
     assert.equal(seenTotal, 2);
     assert.equal(report.processes.forks, 12);
     assert.equal(report.syscalls.total, 2);
-    assert.deepEqual(Object.keys(report).slice(3, 5), ['processes', 'syscalls']);
+    assert.deepEqual(Object.keys(report).slice(3, 6), ['lost', 'processes', 'syscalls']);
     assert.ok(report.notes.includes('12 bytes written'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

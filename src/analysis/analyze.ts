@@ -127,13 +127,12 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   for (const { info } of pass.classes()) eventCounts[info.name] = (eventCounts[info.name] ?? 0) + info.count;
   const has = (name: string) => (eventCounts[name] ?? 0) > 0;
 
-  const finalized = new Map<string, unknown>();
-  const needs = {} as Record<string, unknown>;
+  // Each analysis finalizes after those it needs, and is given their results only.
+  const finalized = new Map<AnalysisName, AnalysisResults[AnalysisName]>();
   for (const module of finalizeOrder) {
-    const handler = handlers[analyses.indexOf(module)]!;
-    const result = handler.finalize(ending, needs as unknown as AnalysisResults);
-    finalized.set(module.name, result);
-    needs[module.name] = result;
+    const needs: Partial<AnalysisResults> = {};
+    for (const dep of module.deps) Object.assign(needs, { [dep]: finalized.get(dep) });
+    finalized.set(module.name, handlers[analyses.indexOf(module)]!.finalize(ending, needs as AnalysisResults));
   }
 
   const metadata = runMetadata(roots, traceDirs);
@@ -152,9 +151,10 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   if (pass.unknownThreadEvents > 0 && has('sched_switch')) {
     notes.push(`${pass.unknownThreadEvents} events came before the first sched_switch of their CPU in a trace without a tid context: they count for an unknown thread of that CPU`);
   }
-  const results: Record<string, unknown> = {};
+  // The report lists the results in the registry's order.
+  const results: Partial<Record<AnalysisName, unknown>> = {};
   analyses.forEach((module, index) => {
-    const result = finalized.get(module.name) as AnalysisResults[typeof module.name];
+    const result = finalized.get(module.name)!;
     results[module.name] = result;
     notes.push(...(handlers[index]!.notes?.(result, facts) ?? []));
   });
