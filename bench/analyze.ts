@@ -1,55 +1,148 @@
-// `analyze --json` against babeltrace2 printing the same trace as text, in
-// the same run, each as its own process, best of N; prints the ratio (above
-// 1: analyze is faster) and the peak memory of analyze next to that of a
-// bare decode of the trace (what reading alone costs). A benchmark, not a test.
+// `analyze --json` against babeltrace2 printing the same trace as text
+// (`babeltrace2 TRACE > /dev/null`), each as its own process, side by side in
+// one run: every round times both, in alternating order, and the figures are
+// the best of the rounds. Prints per trace the ratio (above 1: analyze is
+// faster), its spread over the rounds, and the peak memory of analyze next to
+// that of a bare decode (what reading alone costs). A benchmark, not a test:
+// it asserts no time.
 //
-//   npm run bench:analyze -- TRACE_DIR [--runs N]
+//   npm run bench:analyze -- [TRACE_DIR...] [--runs N] [--min-events N] [--no-corpus] [--lock FILE]
+//
+// Unless --no-corpus, it measures every trace of ../shared/corpus (kernel
+// traces of lttng-modules 2.5 to 2.11) with more than --min-events events,
+// then the TRACE_DIRs given (a big trace of ours, say). The machine is
+// shared: it waits while /tmp/bt-bench.lock exists (another benchmark is
+// measuring) and holds --lock while it measures.
 
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyzeTrace } from '../src/analysis/analyze.js';
 import { bestOf } from './best-of.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const READER_BENCH = fileURLToPath(new URL('./ctf-reader.js', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const CORPUS_GROUPS = ['lttng-kernel', 'lttng-kernel-ust'];
+const OTHER_BENCH_LOCK = '/tmp/bt-bench.lock';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     runs: { type: 'string', default: '3' },
-    // Internal: the child that measures its own peak memory.
+    'min-events': { type: 'string', default: '10000' },
+    'no-corpus': { type: 'boolean', default: false },
+    lock: { type: 'string', default: OTHER_BENCH_LOCK },
+    // Internal: the child that analyzes and measures its own peak memory.
     'measure-memory': { type: 'boolean' },
   },
 });
 
 if (values['measure-memory']) {
+  const { analyzeTrace } = await import('../src/analysis/analyze.js');
   const events = (await analyzeTrace(positionals)).trace.events;
   process.stdout.write(`${JSON.stringify({ events, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
   process.exit(0);
 }
 
-const traceDir = positionals[0];
-if (!traceDir) {
-  console.error('usage: npm run bench:analyze -- TRACE_DIR [--runs N]');
+const runs = Number(values.runs);
+const minEvents = Number(values['min-events']);
+const corpusTraces = !values['no-corpus']
+  ? CORPUS_GROUPS.flatMap((group) => (existsSync(join(CORPUS, group)) ? readdirSync(join(CORPUS, group)).sort().map((name) => join(CORPUS, group, name)) : []))
+  : [];
+if (corpusTraces.length + positionals.length === 0) {
+  console.error('usage: npm run bench:analyze -- [TRACE_DIR...] [--runs N] [--min-events N] [--no-corpus] [--lock FILE]');
   process.exit(2);
 }
-const runs = Number(values.runs);
 
-/** Peak memory of a child that analyzes, or only decodes (the CTF reader benchmark's child). */
-function memory(what: 'analyze' | 'decode'): { events: number; maxRssKiB: number } {
-  const args = what === 'analyze' ? [SELF, '--measure-memory', traceDir!] : [READER_BENCH, '--decode-only', traceDir!];
-  return JSON.parse(bestOf(1, process.execPath, args, true).stdout) as { events: number; maxRssKiB: number };
+interface Memory {
+  events: number;
+  maxRssKiB: number;
 }
 
-const analyzeSeconds = bestOf(runs, process.execPath, [CLI, 'analyze', traceDir, '--json', '-q']).seconds;
-const babeltraceSeconds = bestOf(runs, 'babeltrace2', [traceDir]).seconds;
-const analyzed = memory('analyze');
-const decoded = memory('decode');
+/** Peak memory of a child that analyzes, or only decodes (the CTF reader benchmark's child). */
+function memory(what: 'analyze' | 'decode', traceDir: string): Memory {
+  const args = what === 'analyze' ? [SELF, '--measure-memory', traceDir] : [READER_BENCH, '--decode-only', traceDir];
+  return JSON.parse(bestOf(1, process.execPath, args, true).stdout) as Memory;
+}
+
+interface Row {
+  trace: string;
+  events: number;
+  analyzeSeconds: number;
+  babeltraceSeconds: number;
+  /** babeltrace2 / analyze per round: the spread of the ratio. */
+  roundRatios: number[];
+  analyzeRss: number;
+  decodeRss: number;
+}
+
+function measure(traceDir: string, analyzed: Memory): Row {
+  let analyzeSeconds = Infinity;
+  let babeltraceSeconds = Infinity;
+  const roundRatios: number[] = [];
+  for (let round = 0; round < runs; round++) {
+    // Alternating order: neither side always runs on a cache the other warmed, or after it heated the CPU.
+    const analyzeFirst = round % 2 === 0;
+    const timeAnalyze = () => bestOf(1, process.execPath, [CLI, 'analyze', traceDir, '--json', '-q']).seconds;
+    const timeBabeltrace = () => bestOf(1, 'babeltrace2', [traceDir]).seconds;
+    let ours: number;
+    let theirs: number;
+    if (analyzeFirst) {
+      ours = timeAnalyze();
+      theirs = timeBabeltrace();
+    } else {
+      theirs = timeBabeltrace();
+      ours = timeAnalyze();
+    }
+    analyzeSeconds = Math.min(analyzeSeconds, ours);
+    babeltraceSeconds = Math.min(babeltraceSeconds, theirs);
+    roundRatios.push(theirs / ours);
+  }
+  const decoded = memory('decode', traceDir);
+  const trace = traceDir.startsWith(CORPUS) ? traceDir.slice(CORPUS.length) : traceDir;
+  return { trace, events: analyzed.events, analyzeSeconds, babeltraceSeconds, roundRatios, analyzeRss: analyzed.maxRssKiB, decodeRss: decoded.maxRssKiB };
+}
+
+async function waitForOtherBenchmark(): Promise<void> {
+  let said = false;
+  while (existsSync(OTHER_BENCH_LOCK)) {
+    if (!said) console.error(`waiting: ${OTHER_BENCH_LOCK} says another benchmark is measuring`);
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+}
+
 const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
-const rate = (seconds: number) => `${(analyzed.events / seconds / 1e6).toFixed(2)} M events/s`;
-console.log(`${traceDir}: ${analyzed.events.toLocaleString('en-US')} events, best of ${runs}`);
-console.log(
-  `analyze --json ${analyzeSeconds.toFixed(2)} s (${rate(analyzeSeconds)})   babeltrace2 text ${babeltraceSeconds.toFixed(2)} s (${rate(babeltraceSeconds)})   ratio ${(babeltraceSeconds / analyzeSeconds).toFixed(2)}`,
-);
-console.log(`peak RSS: analyze ${mib(analyzed.maxRssKiB)}, decode alone ${mib(decoded.maxRssKiB)}`);
+const pad = (text: string, width: number) => text.padStart(width);
+
+function print(row: Row): void {
+  const low = Math.min(...row.roundRatios);
+  const high = Math.max(...row.roundRatios);
+  const rate = (row.events / row.analyzeSeconds / 1e6).toFixed(2);
+  console.log(
+    `${row.trace.padEnd(34)} ${pad(row.events.toLocaleString('en-US'), 10)} ${pad(row.analyzeSeconds.toFixed(3), 9)} ${pad(row.babeltraceSeconds.toFixed(3), 9)} ` +
+      `${pad(`${(row.babeltraceSeconds / row.analyzeSeconds).toFixed(2)}`, 6)} ${pad(`${low.toFixed(2)}-${high.toFixed(2)}`, 10)} ${pad(rate, 7)} ${pad(mib(row.analyzeRss), 9)} ${pad(mib(row.decodeRss), 9)}`,
+  );
+}
+
+// The event counts (and the page cache warmed) before the lock: choosing traces is not measuring.
+const chosen: Array<{ trace: string; analyzed: Memory }> = [];
+for (const trace of [...corpusTraces, ...positionals]) {
+  const analyzed = memory('analyze', trace);
+  if (corpusTraces.includes(trace) && analyzed.events <= minEvents) continue;
+  chosen.push({ trace, analyzed });
+}
+
+await waitForOtherBenchmark();
+writeFileSync(values.lock!, `${process.pid}\n`);
+try {
+  console.log(`analyze --json vs babeltrace2 text, each its own process, best of ${runs} rounds in alternating order; ratio = babeltrace2 / analyze (above 1: analyze is faster)`);
+  console.log(
+    `${'trace'.padEnd(34)} ${pad('events', 10)} ${pad('analyze s', 9)} ${pad('bt2 s', 9)} ${pad('ratio', 6)} ${pad('rounds', 10)} ${pad('M ev/s', 7)} ${pad('RSS anlz', 9)} ${pad('RSS dec', 9)}`,
+  );
+  for (const { trace, analyzed } of chosen) print(measure(trace, analyzed));
+} finally {
+  rmSync(values.lock!, { force: true });
+}

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { analyzeTrace } from '../src/analysis/analyze.js';
 import { convertCaptureToCtf } from '../src/backends/ftrace/convert.js';
 import { exportTrace } from '../src/export/ctf-export.js';
 import { micros } from '../src/export/perfetto.js';
@@ -139,12 +140,30 @@ function checkAgainstBabeltrace(traceDir: string, out: { text: string; events: T
   return { ref, syscalls };
 }
 
+/**
+ * The export and the analysis read the trace through the same model: per
+ * syscall, slices equal the analysis's latencies (entry/exit pairs), and
+ * slices plus entries left open (instants syscall_entry_X) equal its calls,
+ * which the corpus test holds against babeltrace2's entry lines.
+ */
+async function checkAgainstAnalysis(traceDir: string, out: { events: TraceEvent[] }): Promise<void> {
+  const report = await analyzeTrace([traceDir]);
+  const slices = countBy(out.events.filter((e) => e.ph === 'X' && e.cat === 'syscall'), (e) => e.name);
+  const openEntries = countBy(out.events.filter((e) => e.ph === 'i' && /^(compat_)?syscall_entry_|^sys_/.test(e.name)), (e) => e.name.replace(/^syscall_entry_|^sys_/, '').replace(/^compat_syscall_entry_/, 'compat_'));
+  const pairs = new Map(report.syscalls.bySyscall.filter((s) => s.latency.count > 0).map((s) => [s.name, s.latency.count]));
+  assert.deepEqual(slices, pairs, 'slices per syscall = the analysis latencies per syscall');
+  for (const s of report.syscalls.bySyscall) {
+    assert.equal((slices.get(s.name) ?? 0) + (openEntries.get(s.name) ?? 0), s.count, `${s.name}: slices + open entries = calls`);
+  }
+}
+
 for (const name of CORPUS_TRACES) {
-  test(`corpus ${name}: slices match babeltrace2's pairs and switches, never overlap`, async () => {
+  test(`corpus ${name}: slices match babeltrace2's pairs and switches, never overlap, and the analysis's counts`, async () => {
     const dir = join(CORPUS, name);
     const out = await perfettoOf(dir);
     const { ref } = checkAgainstBabeltrace(dir, out);
     assert.ok(ref.lines > 1000);
+    await checkAgainstAnalysis(dir, out);
   });
 }
 
@@ -159,6 +178,7 @@ test('our trace: pids, tids and names of the slices are those of the events', as
     });
     const out = await perfettoOf(kernel);
     const { ref, syscalls } = checkAgainstBabeltrace(kernel, out);
+    await checkAgainstAnalysis(kernel, out);
     assert.ok(syscalls.length > 100);
     for (const slice of syscalls) {
       assert.ok(ref.threadsOf.get(slice.name)?.has(`${slice.pid}/${slice.tid}`), `${slice.name} of ${slice.pid}/${slice.tid} is in the text`);

@@ -1,25 +1,19 @@
-// One pass over a trace: every analysis sees the events it asked for, after
-// the shared state has taken them in; the report is built at the end.
-// Memory depends on threads, files, syscall names and connections, not on
-// the number of events (latencies go into fixed histograms).
+// One pass over a trace: the model (src/model/) takes in each event, then
+// every analysis the registry lists sees the events it asked for; the report
+// is built at the end. Memory depends on threads, files, syscall names and
+// connections, not on the number of events (latencies go into fixed
+// histograms).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { EventClass } from '../ctf/metadata-model.js';
 import { TraceFormatError } from '../ctf/metadata-file.js';
-import { absoluteNs, findTraceDirs, nsBetween, openMessages, streamFiles, timeOf, type CtfEvent, type CtfTrace, type MessageTime } from '../ctf/trace-reader.js';
+import { absoluteNs, findTraceDirs, nsBetween, openMessages, streamFiles, timeOf, type MessageMerger, type MessageTime } from '../ctf/trace-reader.js';
+import { ModelPass } from '../model/model-pass.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { CpuAnalysis } from './cpu.js';
-import { EventClassInfo, readContext } from './event-class-info.js';
-import { TraceClock, type Analysis, type Ending, type EventFunction } from './handler.js';
-import { IoAnalysis } from './io.js';
-import { LostEventsAnalysis } from './lost-events.js';
-import { ANALYSIS_FORMAT_VERSION, type AnalysisReport, type ProcessRef, type ThreadRef } from './model.js';
-import { NetworkAnalysis } from './network.js';
-import { ProcessAnalysis } from './processes.js';
-import { EventView, TraceState, type StatePlan } from './state.js';
-import { SyscallAnalysis } from './syscalls.js';
+import { ANALYSES } from './analyses.js';
+import { ANALYSIS_FORMAT_VERSION, type AnalysisReport, type AnalysisResults, type ProcessRef, type ThreadRef } from './model.js';
+import { dependencyOrder, TraceClock, type AnalysisHandler, type AnalysisName, type AnyAnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
 
 export interface AnalyzeOptions {
   /** Called every PROGRESS_EVERY events, and once at the end: events read, and the trace's size in bytes. */
@@ -27,14 +21,6 @@ export interface AnalyzeOptions {
 }
 
 const PROGRESS_EVERY = 1 << 16;
-const OPEN_SYSCALLS = new Set(['open', 'openat', 'openat2', 'creat']);
-
-interface ClassPlan {
-  info: EventClassInfo;
-  state: StatePlan;
-  retIndex: number;
-  handlers: EventFunction[];
-}
 
 /** Our runs keep metadata.json beside kernel/: the application and host it records. */
 function runMetadata(roots: string[], traceDirs: string[]): Record<string, unknown> | null {
@@ -50,105 +36,63 @@ function runMetadata(roots: string[], traceDirs: string[]): Record<string, unkno
   return null;
 }
 
-export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
+interface ReadState {
+  origin: MessageTime | null;
+  lastNs: number;
+  events: number;
+  backwardsPackets: number;
+  cpus: Set<number>;
+}
+
+/**
+ * Reads messages until the next multiple of PROGRESS_EVERY events (true) or
+ * the end of the trace (false). A plain function, not the async caller's
+ * loop: V8 optimizes a long-running loop only in a function it can enter
+ * mid-loop, which an async function is not.
+ */
+function readBatch(read: ReadState, merger: MessageMerger, pass: ModelPass<EventFunction[]>, handlers: readonly AnalysisHandler<AnalysisName, AnalysisName>[]): boolean {
+  const view = pass.view;
+  for (let message = merger.next(); message; message = merger.next()) {
+    if (message.kind === 'discarded') {
+      for (const handler of handlers) handler.discarded?.(message);
+      continue;
+    }
+    if (message.kind === 'backwards-packet') {
+      read.backwardsPackets++;
+      continue;
+    }
+    const event = message;
+    read.origin ??= timeOf(event);
+    const now = nsBetween(read.origin, event);
+    read.lastNs = now;
+    const cpuId = event.cpuId ?? 0;
+    if (!read.cpus.has(cpuId)) read.cpus.add(cpuId);
+    const binding = pass.begin(event, now);
+    pass.apply(binding);
+    const functions = binding.plan;
+    for (let i = 0; i < functions.length; i++) functions[i]!(view);
+    if (++read.events % PROGRESS_EVERY === 0) return true;
+  }
+  return false;
+}
+
+export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}, analyses: readonly AnyAnalysisModule[] = ANALYSES): Promise<AnalysisReport> {
+  // A cycle or a missing dependency fails before any reading.
+  const finalizeOrder = dependencyOrder(analyses);
   const merger = openMessages(roots);
   const traceDirs = roots.flatMap((root) => findTraceDirs(root));
   const traceBytes = traceDirs.flatMap((dir) => streamFiles(dir)).reduce((sum, file) => sum + statSync(file).size, 0);
 
-  const state = new TraceState();
-  const syscalls = new SyscallAnalysis(state);
-  const cpu = new CpuAnalysis();
-  const io = new IoAnalysis(state);
-  const network = new NetworkAnalysis(state);
-  const processes = new ProcessAnalysis();
-  const lost = new LostEventsAnalysis();
-  const analyses: Analysis[] = [syscalls, cpu, io, network, processes];
-
-  const plans = new Map<EventClass, ClassPlan>();
-  const traceEventNames = new Map<CtfTrace, Set<string>>();
-  const notes: string[] = [];
-  const cpus = new Set<number>();
-  const view = new EventView();
-  let origin: MessageTime | null = null;
-  let lastNs = 0;
-  let events = 0;
-  let unknownThreadEvents = 0;
-  let backwardsPackets = 0;
+  const pass: ModelPass<EventFunction[]> = new ModelPass((info) => handlers.map((handler) => handler.bind(info)).filter((fn): fn is EventFunction => fn !== null));
+  const model = pass.tracker;
+  const handlers = analyses.map((module) => module.create({ model }));
+  const read: ReadState = { origin: null, lastNs: 0, events: 0, backwardsPackets: 0, cpus: new Set() };
   let damage: string | null = null;
-  let pointerFilenames = false;
-
-  const bind = (event: CtfEvent): ClassPlan => {
-    let names = traceEventNames.get(event.trace);
-    if (!names) {
-      names = new Set([...event.trace.metadata.streams.values()].flatMap((s) => [...s.events.values()].map((e) => e.name)));
-      traceEventNames.set(event.trace, names);
-    }
-    const info = new EventClassInfo(event.eventClass, event.streamClass.eventContext, names);
-    if (info.role === 'entry' && OPEN_SYSCALLS.has(info.syscall!)) {
-      const filename = event.eventClass.payload?.members.find((m) => m.name.replace(/^_/, '') === 'filename');
-      if (filename && filename.type.kind !== 'string') pointerFilenames = true;
-    }
-    const handlers = analyses.map((analysis) => analysis.bind(info)).filter((fn): fn is EventFunction => fn !== null);
-    const plan: ClassPlan = { info, state: state.plan(info), retIndex: info.field('ret'), handlers };
-    plans.set(event.eventClass, plan);
-    return plan;
-  };
 
   try {
-    for (let message = merger.next(); message; message = merger.next()) {
-      if (message.kind === 'discarded') {
-        lost.notice(message);
-        continue;
-      }
-      if (message.kind === 'backwards-packet') {
-        backwardsPackets++;
-        continue;
-      }
-      const event = message;
-      origin ??= timeOf(event);
-      const plan = plans.get(event.eventClass) ?? bind(event);
-      const info = plan.info;
-      info.count++;
-      view.reset();
-      const now = nsBetween(origin, event);
-      view.timeNs = now;
-      lastNs = now;
-      state.now = now;
-      const cpuId = event.cpuId ?? 0;
-      view.cpu = cpuId;
-      if (!cpus.has(cpuId)) cpus.add(cpuId);
-      view.payload = event.payload;
-      view.info = info;
-
-      let tid: number;
-      if (info.contextTid) tid = Number(readContext(event, info.contextTid));
-      else {
-        const current = state.currentTid.get(cpuId);
-        if (current === undefined) {
-          tid = -1 - cpuId;
-          unknownThreadEvents++;
-        } else tid = current;
-      }
-      const thread = state.thread(tid);
-      if (info.contextPid) {
-        const pid = Number(readContext(event, info.contextPid));
-        if (thread.pid !== pid && tid > 0) state.setThreadPid(thread, pid);
-      }
-      if (thread.name === '' && info.contextProcname) {
-        const name = readContext(event, info.contextProcname);
-        if (typeof name === 'string') state.setThreadName(thread, name);
-      }
-      view.tid = tid;
-      view.thread = thread;
-
-      if (info.role === 'entry') state.enterSyscall(view, plan.state);
-      else if (info.role === 'exit') state.exitSyscall(view, plan.state, plan.retIndex);
-      else plan.state.action?.(view, state);
-      const handlers = plan.handlers;
-      for (let i = 0; i < handlers.length; i++) handlers[i]!(view);
-
-      if (++events % PROGRESS_EVERY === 0 && options.progress) {
-        options.progress(events, traceBytes);
+    while (readBatch(read, merger, pass, handlers)) {
+      if (options.progress) {
+        options.progress(read.events, traceBytes);
         await yieldToEventLoop();
       }
     }
@@ -158,72 +102,64 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   } finally {
     merger.close();
   }
+  const { origin, lastNs, events, backwardsPackets, cpus } = read;
   options.progress?.(events, traceBytes);
 
-  state.releaseAll();
-  state.countUnmatchedEntries();
+  model.releaseAll();
+  model.countUnmatchedEntries();
   const originNs = origin ? absoluteNs(origin) : null;
   const clock = new TraceClock(originNs ?? 0n);
   const threadRef = (tid: number): ThreadRef => {
-    const thread = state.threads.get(tid);
+    const thread = model.threads.get(tid);
     if (tid < 0) return { tid, pid: null, name: `(unknown thread on CPU ${-1 - tid})` };
     if (tid === 0) return { tid, pid: 0, name: 'swapper' };
     return { tid, pid: thread?.pid ?? null, name: thread?.name || '?' };
   };
   const processRef = (pid: number): ProcessRef => {
-    const main = state.threads.get(pid);
-    const process = state.processes.get(pid);
+    const main = model.threads.get(pid);
+    const process = model.processes.get(pid);
     if (pid < 0) return { pid, name: `(unknown thread on CPU ${-1 - pid})` };
     return { pid, name: (main?.pid === pid || main?.pid === null ? main?.name : '') || process?.names[0] || '?' };
   };
-  const ending: Ending = { state, endNs: lastNs, durationNs: lastNs, clock, threadRef, processRef };
+  const ending: Ending = { model, endNs: lastNs, durationNs: lastNs, clock, threadRef, processRef };
 
   const eventCounts: Record<string, number> = {};
-  for (const plan of plans.values()) eventCounts[plan.info.name] = (eventCounts[plan.info.name] ?? 0) + plan.info.count;
+  for (const { info } of pass.classes()) eventCounts[info.name] = (eventCounts[info.name] ?? 0) + info.count;
   const has = (name: string) => (eventCounts[name] ?? 0) > 0;
-  const syscallsResult = syscalls.finish(ending);
-  const cpuResult = cpu.finish(ending);
-  const ioResult = io.finish(ending);
-  const networkResult = network.finish(ending);
 
-  if (damage) notes.push(`damaged trace: ${damage}; the results cover the events read before it`);
-  if (events === 0) notes.push('the trace has no events');
-  const exits = [...plans.values()].some((p) => p.info.role === 'exit' && p.info.count > 0);
-  if (syscallsResult.total === 0) notes.push('no syscall events: no syscall, I/O or network results');
-  else if (!exits) notes.push('no syscall exit events: no latencies, errors or I/O bytes');
-  if (!has('sched_switch')) notes.push('no sched_switch events: no CPU time, timeline or run-queue latency');
-  else if (!cpu.wakeupSource) notes.push('no sched_waking or sched_wakeup events: no run-queue latency');
-  if (unknownThreadEvents > 0 && has('sched_switch')) {
-    notes.push(`${unknownThreadEvents} events came before the first sched_switch of their CPU in a trace without a tid context: they count for an unknown thread of that CPU`);
-  }
-  if (pointerFilenames) {
-    notes.push('open/openat record the filename as a user pointer in this trace: file paths come only from statedumps (lttng_statedump_file_descriptor)');
-  }
-  if (ioResult.fdOperations > 0 && ioResult.resolvedShare < 1) {
-    notes.push(
-      `${ioResult.fdOperations - ioResult.fdOperationsResolved} of ${ioResult.fdOperations} I/O operations were on fds of unknown files ` +
-        '(opened before the trace and in no statedump, or opened by a path the trace does not record)',
-    );
-  }
-  const withoutPeer = networkResult.connections.filter((c) => c.peer === null).length;
-  if (withoutPeer > 0) notes.push(
-      `${withoutPeer} of ${networkResult.connections.length} connections have no peer address ` +
-        '(unix sockets, or the trace records no sockaddr and no statedump named the socket)',
-    );
-  if (backwardsPackets > 0) notes.push(`${backwardsPackets} packets begin before the previous packet of their stream ended; read anyway`);
-  if (syscallsResult.unmatchedEntries + syscallsResult.unmatchedExits > 0) {
-    notes.push(`${syscallsResult.unmatchedEntries} syscall entries without exit (in flight at the end, or lost) and ${syscallsResult.unmatchedExits} exits without entry (began before the trace) have no latency`);
+  // Each analysis finalizes after those it needs, and is given their results only.
+  const finalized = new Map<AnalysisName, AnalysisResults[AnalysisName]>();
+  for (const module of finalizeOrder) {
+    const needs: Partial<AnalysisResults> = {};
+    for (const dep of module.deps) Object.assign(needs, { [dep]: finalized.get(dep) });
+    finalized.set(module.name, handlers[analyses.indexOf(module)]!.finalize(ending, needs as AnalysisResults));
   }
 
   const metadata = runMetadata(roots, traceDirs);
   const scope = metadata?.scope as { mode?: string } | undefined;
-  if (scope?.mode === 'process-tree' && has('sched_switch')) {
-    notes.push(
-      'the trace follows a process tree: a context switch is recorded only when a traced thread is on one side, ' +
-        'so CPU time of processes outside the tree (and idle time) is approximate; that of traced threads is exact',
-    );
+  const facts: TraceFacts = {
+    events,
+    has,
+    sawSyscallExits: [...pass.classes()].some((c) => c.info.role === 'exit' && c.info.count > 0),
+    scopeMode: typeof scope?.mode === 'string' ? scope.mode : null,
+  };
+  // The trace's own notes, then each analysis's, in the registry's order.
+  const notes: string[] = [];
+  if (damage) notes.push(`damaged trace: ${damage}; the results cover the events read before it`);
+  if (events === 0) notes.push('the trace has no events');
+  if (backwardsPackets > 0) notes.push(`${backwardsPackets} packets begin before the previous packet of their stream ended; read anyway`);
+  if (pass.unknownThreadEvents > 0 && has('sched_switch')) {
+    notes.push(`${pass.unknownThreadEvents} events came before the first sched_switch of their CPU in a trace without a tid context: they count for an unknown thread of that CPU`);
   }
-  const firstTrace = traceDirs.length > 0 ? [...traceEventNames.keys()][0] : undefined;
+  // The report lists the results in the registry's order.
+  const results: Partial<Record<AnalysisName, unknown>> = {};
+  analyses.forEach((module, index) => {
+    const result = finalized.get(module.name)!;
+    results[module.name] = result;
+    notes.push(...(handlers[index]!.notes?.(result, facts) ?? []));
+  });
+
+  const firstTrace = pass.traces()[0];
   const env = firstTrace?.metadata.env;
   const envText = (key: string) => {
     const value = env?.get(key);
@@ -250,14 +186,7 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
       eventCounts,
       damage,
     },
-    syscalls: syscallsResult,
-    cpu: cpuResult,
-    io: ioResult,
-    network: networkResult,
-    processes: processes.finish(ending),
-    lost: lost.finish(ending),
+    ...(results as unknown as AnalysisResults),
     notes,
   };
 }
-
-

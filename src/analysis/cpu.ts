@@ -4,12 +4,11 @@
 // Run-queue latency: sched_waking (else sched_wakeup) of a thread to the
 // sched_switch that puts it on a CPU.
 
-import { intAt } from './event-class-info.js';
-import type { EventClassInfo } from './event-class-info.js';
-import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
+import { intAt, type EventClassInfo } from '../model/event-class-info.js';
+import type { EventView } from '../model/event-view.js';
 import { LatencyHistogram } from './histogram.js';
 import type { CpuResult, ThreadRef } from './model.js';
-import type { EventView } from './state.js';
+import { topBy, type AnalysisHandler, type AnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
 
 const TIMELINE_BUCKETS = 1000;
 const FIRST_BUCKET_NS = 1024;
@@ -27,14 +26,20 @@ interface CpuState {
   buckets: Array<Map<number, number> | undefined>;
 }
 
-export class CpuAnalysis implements Analysis {
+export const cpuAnalysis: AnalysisModule<'cpu'> = {
+  name: 'cpu',
+  deps: [],
+  create: () => new CpuAnalysis(),
+};
+
+class CpuAnalysis implements AnalysisHandler<'cpu', never> {
   private readonly cpus = new Map<number, CpuState>();
   private readonly threadNs = new Map<number, number>();
   private readonly threadSwitches = new Map<number, number>();
   private readonly wakeups = new Map<number, number>();
   private readonly runQueue = new LatencyHistogram();
   private bucketNs = FIRST_BUCKET_NS;
-  wakeupSource: string | null = null;
+  private wakeupSource: string | null = null;
 
   bind(info: EventClassInfo): EventFunction | null {
     if (info.name === 'sched_switch') {
@@ -117,25 +122,24 @@ export class CpuAnalysis implements Analysis {
     }
   }
 
-  finish(end: Ending): CpuResult {
+  finalize(end: Ending): CpuResult {
     for (const cpu of this.cpus.values()) {
       this.account(cpu, end.endNs);
       cpu.sinceNs = end.endNs;
     }
     const duration = end.durationNs > 0 ? end.durationNs : 1;
     const cpus = [...this.cpus.values()].sort((a, b) => a.cpu - b.cpu);
-    const byThread = topBy(this.threadNs, ([, ns]) => ns).map(([tid, ns]) => ({
-      ...end.threadRef(tid),
-      cpuNs: ns,
-      share: ns / duration,
-      switches: this.threadSwitches.get(tid) ?? 0,
-    }));
+    // Objects written out, not spread: thousands of threads, in code that runs once (unoptimized).
+    const byThread = topBy(this.threadNs, ([, ns]) => ns).map(([tid, ns]) => {
+      const { pid, name } = end.threadRef(tid);
+      return { tid, pid, name, cpuNs: ns, share: ns / duration, switches: this.threadSwitches.get(tid) ?? 0 };
+    });
     const perProcess = new Map<number, number>();
     for (const thread of byThread) {
       const pid = thread.pid ?? thread.tid;
       perProcess.set(pid, (perProcess.get(pid) ?? 0) + thread.cpuNs);
     }
-    const byProcess = topBy(perProcess, ([, ns]) => ns).map(([pid, ns]) => ({ ...end.processRef(pid), cpuNs: ns, share: ns / duration }));
+    const byProcess = topBy(perProcess, ([, ns]) => ns).map(([pid, ns]) => ({ pid, name: end.processRef(pid).name, cpuNs: ns, share: ns / duration }));
 
     const bucketCount = Math.min(TIMELINE_BUCKETS, Math.ceil(end.endNs / this.bucketNs) || 1);
     const timelineTids = new Set<number>();
@@ -150,11 +154,15 @@ export class CpuAnalysis implements Analysis {
         let topTid = IDLE_TID;
         let topNs = 0;
         let busy = 0;
-        for (const [tid, ns] of map) {
-          if (tid === IDLE_TID) continue;
+        // forEach and plain assignments: this runs once per bucket, unoptimized, where destructuring allocates.
+        map.forEach((ns, tid) => {
+          if (tid === IDLE_TID) return;
           busy += ns;
-          if (ns > topNs) [topTid, topNs] = [tid, ns];
-        }
+          if (ns > topNs) {
+            topTid = tid;
+            topNs = ns;
+          }
+        });
         if (topTid !== IDLE_TID) timelineTids.add(topTid);
         buckets.push({ tid: topTid, busyShare: Math.min(1, busy / this.bucketNs) });
       }
@@ -175,5 +183,20 @@ export class CpuAnalysis implements Analysis {
       runQueueLatency: { ...this.runQueue.summary(), histogram: this.runQueue.exportHistogram() },
       timeline: { startNs: end.clock.absolute(0)!, bucketNs: this.bucketNs, cpus: timelineCpus, threads },
     };
+  }
+
+  notes(_result: CpuResult, facts: TraceFacts): string[] {
+    const notes: string[] = [];
+    if (!facts.has('sched_switch')) notes.push('no sched_switch events: no CPU time, timeline or run-queue latency');
+    else {
+      if (!this.wakeupSource) notes.push('no sched_waking or sched_wakeup events: no run-queue latency');
+      if (facts.scopeMode === 'process-tree') {
+        notes.push(
+          'the trace follows a process tree: a context switch is recorded only when a traced thread is on one side, ' +
+            'so CPU time of processes outside the tree (and idle time) is approximate; that of traced threads is exact',
+        );
+      }
+    }
+    return notes;
   }
 }

@@ -2,10 +2,14 @@
 // file's figures are added to its path's when its last fd closes (or at the
 // end of the trace), so a path learnt late still names them.
 
-import type { EventClassInfo } from './event-class-info.js';
-import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
+import type { FileKind, OpenFile } from '../model/entities.js';
+import type { EventClassInfo } from '../model/event-class-info.js';
+import type { EventView } from '../model/event-view.js';
+import type { SystemTracker } from '../model/tracker.js';
 import type { IoResult } from './model.js';
-import type { EventView, FileKind, OpenFile, TraceState } from './state.js';
+import { topBy, type AnalysisContext, type AnalysisHandler, type AnalysisModule, type Ending, type EventFunction } from './registry.js';
+
+const OPEN_SYSCALLS = new Set(['open', 'openat', 'openat2', 'creat']);
 
 interface Counters {
   readBytes: number;
@@ -30,17 +34,29 @@ function addWrite(counters: Counters, bytes: number): void {
   counters.writeBytes += bytes;
 }
 
-export class IoAnalysis implements Analysis {
+export const ioAnalysis: AnalysisModule<'io'> = {
+  name: 'io',
+  deps: [],
+  create: (context: AnalysisContext) => new IoAnalysis(context.model),
+};
+
+class IoAnalysis implements AnalysisHandler<'io', never> {
   private readonly byProcess = new Map<number, Counters>();
   private readonly byFile = new Map<string, FileTotals>();
   private fdOperations = 0;
   private fdOperationsResolved = 0;
+  /** Our syscall tracepoints record open's filename as a pointer: paths then come from statedumps only. */
+  private pointerFilenames = false;
 
-  constructor(private readonly state: TraceState) {
-    state.onRelease((file) => this.fold(file));
+  constructor(private readonly model: SystemTracker) {
+    model.onRelease((file) => this.fold(file));
   }
 
   bind(info: EventClassInfo): EventFunction | null {
+    if (info.role === 'entry' && OPEN_SYSCALLS.has(info.syscall!)) {
+      const filename = info.eventClass.payload?.members.find((m) => m.name.replace(/^_/, '') === 'filename');
+      if (filename && filename.type.kind !== 'string') this.pointerFilenames = true;
+    }
     return info.role === 'exit' ? (view) => this.exit(view) : null;
   }
 
@@ -57,7 +73,7 @@ export class IoAnalysis implements Analysis {
     const read = view.readFile;
     const write = view.writeFile;
     if (!read && !write) return;
-    const pid = this.state.processOf(view.thread).pid;
+    const pid = this.model.processOf(view.thread).pid;
     const process = this.counters(pid);
     if (read) {
       read.pids.add(pid);
@@ -90,7 +106,7 @@ export class IoAnalysis implements Analysis {
     for (const pid of file.pids) totals.processes.add(pid);
   }
 
-  finish(end: Ending): IoResult {
+  finalize(end: Ending): IoResult {
     const bytes = (c: Counters) => c.readBytes + c.writeBytes || (c.reads + c.writes) * 1e-9;
     return {
       byProcess: topBy(this.byProcess, ([, c]) => bytes(c)).map(([pid, c]) => ({ ...end.processRef(pid), ...c })),
@@ -107,5 +123,19 @@ export class IoAnalysis implements Analysis {
       fdOperationsResolved: this.fdOperationsResolved,
       resolvedShare: this.fdOperations === 0 ? 0 : this.fdOperationsResolved / this.fdOperations,
     };
+  }
+
+  notes(result: IoResult): string[] {
+    const notes: string[] = [];
+    if (this.pointerFilenames) {
+      notes.push('open/openat record the filename as a user pointer in this trace: file paths come only from statedumps (lttng_statedump_file_descriptor)');
+    }
+    if (result.fdOperations > 0 && result.resolvedShare < 1) {
+      notes.push(
+        `${result.fdOperations - result.fdOperationsResolved} of ${result.fdOperations} I/O operations were on fds of unknown files ` +
+          '(opened before the trace and in no statedump, or opened by a path the trace does not record)',
+      );
+    }
+    return notes;
   }
 }

@@ -4,8 +4,8 @@
 
 import { basename } from 'node:path';
 import type { DiscardedNotice } from '../ctf/trace-reader.js';
-import type { Ending } from './handler.js';
 import type { LostEventsResult } from './model.js';
+import type { AnalysisHandler, AnalysisModule, Ending } from './registry.js';
 
 /** Ranges listed in the report; the totals count them all. */
 const MAX_RANGES = 200;
@@ -24,13 +24,23 @@ export function cpuOfStreamFile(file: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-export class LostEventsAnalysis {
+export const lostEventsAnalysis: AnalysisModule<'lost'> = {
+  name: 'lost',
+  deps: [],
+  create: () => new LostEventsAnalysis(),
+};
+
+class LostEventsAnalysis implements AnalysisHandler<'lost', never> {
   private total = 0;
   private lostPackets = 0;
   private readonly byCpu = new Map<string, number>();
   private readonly ranges: LostRange[] = [];
 
-  notice(notice: DiscardedNotice): void {
+  bind(): null {
+    return null;
+  }
+
+  discarded(notice: DiscardedNotice): void {
     const cpu = cpuOfStreamFile(notice.streamFile);
     if (notice.what === 'packet') this.lostPackets += notice.count;
     else {
@@ -41,7 +51,7 @@ export class LostEventsAnalysis {
     if (this.ranges.length < MAX_RANGES) this.ranges.push({ cpu, count: notice.count, beginNs: notice.beginNs, endNs: notice.endNs, what: notice.what });
   }
 
-  finish(end: Ending): LostEventsResult {
+  finalize(end: Ending): LostEventsResult {
     const uncertain: string[] = [];
     const time = (ns: bigint | null) => (ns === null ? '?' : `${((Number(ns - end.clock.originNs)) / 1e9).toFixed(6)} s`);
     for (const range of this.ranges) {
@@ -53,7 +63,7 @@ export class LostEventsAnalysis {
           'run-queue latency, I/O bytes and fd names of that CPU in that range',
       );
     }
-    const { unmatchedEntries, unmatchedExits } = end.state;
+    const { unmatchedEntries, unmatchedExits } = end.model;
     if (this.total + this.lostPackets > 0 && unmatchedEntries + unmatchedExits > 0) {
       uncertain.push(`${unmatchedEntries} syscall entries without exit and ${unmatchedExits} exits without entry have no latency`);
     }

@@ -3,6 +3,8 @@
 // (2^53 ns is 104 days: enough for any trace's durations); absolute
 // timestamps are strings, as in metadata.json, because they do not fit.
 
+import type { SocketConnection } from '../model/entities.js';
+
 export const ANALYSIS_FORMAT_VERSION = 1;
 
 export interface LatencySummary {
@@ -93,16 +95,9 @@ export interface IoResult {
   resolvedShare: number;
 }
 
-export interface Connection {
-  pid: number;
+/** The model's SocketConnection (pid, fd, direction, family, local, peer, sent and received bytes) as reported: with its process's name and absolute times. */
+export interface Connection extends Omit<SocketConnection, 'openedNs'> {
   process: string;
-  fd: number;
-  direction: 'accepted' | 'connected' | 'unknown';
-  family: string | null;
-  local: string | null;
-  peer: string | null;
-  sentBytes: number;
-  receivedBytes: number;
   openedNs: string | null;
   closedNs: string | null;
 }
@@ -142,7 +137,17 @@ export interface LostEventsResult {
   uncertain: string[];
 }
 
-export interface AnalysisReport {
+/** Each analysis's result under its name (registry.ts: an analysis module's name is its key here). */
+export interface AnalysisResults {
+  syscalls: SyscallsResult;
+  cpu: CpuResult;
+  io: IoResult;
+  network: NetworkResult;
+  processes: ProcessesResult;
+  lost: LostEventsResult;
+}
+
+export interface AnalysisReport extends AnalysisResults {
   formatVersion: number;
   tool: { name: string; version: string };
   trace: {
@@ -160,12 +165,6 @@ export interface AnalysisReport {
     /** Why reading stopped early (a damaged trace), or null: the results cover what was read. */
     damage: string | null;
   };
-  syscalls: SyscallsResult;
-  cpu: CpuResult;
-  io: IoResult;
-  network: NetworkResult;
-  processes: ProcessesResult;
-  lost: LostEventsResult;
   /** Things the trace did not allow to answer (no sched_switch events, ...). */
   notes: string[];
 }

@@ -2,28 +2,36 @@
 // sockets that carried bytes), their peers where the trace says, and bytes
 // sent and received per connection and process.
 
-import type { EventClassInfo } from './event-class-info.js';
-import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
+import type { OpenFile, SocketConnection } from '../model/entities.js';
+import type { EventClassInfo } from '../model/event-class-info.js';
+import type { EventView } from '../model/event-view.js';
+import type { SystemTracker } from '../model/tracker.js';
 import type { Connection, NetworkResult } from './model.js';
-import type { ConnectionState, EventView, OpenFile, TraceState } from './state.js';
+import { topBy, type AnalysisContext, type AnalysisHandler, type AnalysisModule, type Ending, type EventFunction } from './registry.js';
 
 /** Connections listed in the report, the busiest first; the totals count them all. */
 const MAX_LISTED_CONNECTIONS = 1000;
 
 interface Finished {
-  connection: ConnectionState;
+  connection: SocketConnection;
   closedNs: number | null;
   path: string | null;
 }
 
-export class NetworkAnalysis implements Analysis {
+export const networkAnalysis: AnalysisModule<'network'> = {
+  name: 'network',
+  deps: [],
+  create: (context: AnalysisContext) => new NetworkAnalysis(context.model),
+};
+
+class NetworkAnalysis implements AnalysisHandler<'network', never> {
   private readonly finished: Finished[] = [];
   private accepted = 0;
   private connected = 0;
   private readonly byProcess = new Map<number, { sentBytes: number; receivedBytes: number; connections: number }>();
 
-  constructor(private readonly state: TraceState) {
-    state.onRelease((file, timeNs) => this.released(file, timeNs));
+  constructor(private readonly model: SystemTracker) {
+    model.onRelease((file, timeNs) => this.released(file, timeNs));
   }
 
   bind(info: EventClassInfo): EventFunction | null {
@@ -42,9 +50,9 @@ export class NetworkAnalysis implements Analysis {
     if (write && write.kind === 'socket') this.connectionOf(write, view).sentBytes += view.writeBytes;
   }
 
-  private connectionOf(file: OpenFile, view: EventView): ConnectionState {
+  private connectionOf(file: OpenFile, view: EventView): SocketConnection {
     file.connection ??= {
-      pid: this.state.processOf(view.thread).pid,
+      pid: this.model.processOf(view.thread).pid,
       fd: view.entry?.a ?? -1,
       direction: 'unknown',
       family: null,
@@ -66,7 +74,7 @@ export class NetworkAnalysis implements Analysis {
       connection.local ??= file.socket.local;
       connection.peer ??= file.socket.peer;
     }
-    this.finished.push({ connection, closedNs: this.state.ending ? null : timeNs, path: file.path });
+    this.finished.push({ connection, closedNs: this.model.ending ? null : timeNs, path: file.path });
     let process = this.byProcess.get(connection.pid);
     if (!process) {
       process = { sentBytes: 0, receivedBytes: 0, connections: 0 };
@@ -85,11 +93,7 @@ export class NetworkAnalysis implements Analysis {
     this.finished.push(...kept);
   }
 
-  get connectionsWithoutPeer(): number {
-    return this.finished.filter((f) => f.connection.peer === null).length;
-  }
-
-  finish(end: Ending): NetworkResult {
+  finalize(end: Ending): NetworkResult {
     this.trim();
     const connections: Connection[] = this.finished.map(({ connection: c, closedNs, path }) => ({
       pid: c.pid,
@@ -110,5 +114,14 @@ export class NetworkAnalysis implements Analysis {
       connections,
       byProcess: topBy(this.byProcess, ([, p]) => p.sentBytes + p.receivedBytes).map(([pid, p]) => ({ ...end.processRef(pid), ...p })),
     };
+  }
+
+  notes(result: NetworkResult): string[] {
+    const withoutPeer = result.connections.filter((c) => c.peer === null).length;
+    if (withoutPeer === 0) return [];
+    return [
+      `${withoutPeer} of ${result.connections.length} connections have no peer address ` +
+        '(unix sockets, or the trace records no sockaddr and no statedump named the socket)',
+    ];
   }
 }

@@ -1,12 +1,18 @@
-// Processes: the tree of forks, execs and exits, from the state's process
+// Processes: the tree of forks, execs and exits, from the model's process
 // table (statedump, sched_process_fork/exec/exit, task_newtask).
 
-import type { EventClassInfo } from './event-class-info.js';
-import type { Analysis, Ending, EventFunction } from './handler.js';
+import type { Process } from '../model/entities.js';
+import type { EventClassInfo } from '../model/event-class-info.js';
 import type { ProcessesResult, ProcessNode } from './model.js';
-import type { Process } from './state.js';
+import type { AnalysisHandler, AnalysisModule, Ending, EventFunction } from './registry.js';
 
-export class ProcessAnalysis implements Analysis {
+export const processesAnalysis: AnalysisModule<'processes'> = {
+  name: 'processes',
+  deps: [],
+  create: () => new ProcessAnalysis(),
+};
+
+class ProcessAnalysis implements AnalysisHandler<'processes', never> {
   private forks = 0;
   private execs = 0;
   private exits = 0;
@@ -24,8 +30,8 @@ export class ProcessAnalysis implements Analysis {
     }
   }
 
-  finish(end: Ending): ProcessesResult {
-    const processes = end.state.processes;
+  finalize(end: Ending): ProcessesResult {
+    const processes = end.model.processes;
     const nodes = new Map<number, ProcessNode>();
     for (const process of processes.values()) {
       if (process.pid <= 0) continue;

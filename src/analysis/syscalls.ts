@@ -1,12 +1,12 @@
 // Syscalls: per syscall, process and thread: calls, errors by errno, and
 // latency from entry to exit on the same thread.
 
+import type { EventClassInfo } from '../model/event-class-info.js';
+import type { EventView } from '../model/event-view.js';
 import { errnoName, isErrorReturn } from './errno.js';
-import type { EventClassInfo } from './event-class-info.js';
-import { topBy, type Analysis, type Ending, type EventFunction } from './handler.js';
 import { LatencyHistogram } from './histogram.js';
 import type { SyscallsResult, SyscallStats } from './model.js';
-import type { EventView, TraceState } from './state.js';
+import { topBy, type AnalysisHandler, type AnalysisModule, type Ending, type EventFunction, type TraceFacts } from './registry.js';
 
 interface PerSyscall {
   calls: number;
@@ -15,6 +15,7 @@ interface PerSyscall {
 }
 
 interface ThreadCounts {
+  tid: number;
   calls: number;
   errors: number;
   totalNs: number;
@@ -24,12 +25,18 @@ interface ThreadCounts {
 
 const TOP_PER_PROCESS = 5;
 
-export class SyscallAnalysis implements Analysis {
-  private readonly perSyscall: PerSyscall[] = [];
-  private readonly perThread = new Map<number, ThreadCounts>();
-  private total = 0;
+export const syscallsAnalysis: AnalysisModule<'syscalls'> = {
+  name: 'syscalls',
+  deps: [],
+  create: () => new SyscallAnalysis(),
+};
 
-  constructor(private readonly state: TraceState) {}
+class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
+  private readonly perSyscall: PerSyscall[] = [];
+  /** By the model's thread index; threadsInOrder lists them as they first made a syscall. */
+  private readonly perThread: Array<ThreadCounts | undefined> = [];
+  private readonly threadsInOrder: ThreadCounts[] = [];
+  private total = 0;
 
   bind(info: EventClassInfo): EventFunction | null {
     if (info.role === 'entry') return (view) => this.entry(view);
@@ -46,11 +53,15 @@ export class SyscallAnalysis implements Analysis {
     return stats;
   }
 
-  private threadCounts(tid: number): ThreadCounts {
-    let counts = this.perThread.get(tid);
+  private threadCounts(view: EventView): ThreadCounts {
+    const index = view.thread.index;
+    let counts = this.perThread[index];
     if (!counts) {
-      counts = { calls: 0, errors: 0, totalNs: 0, bySyscall: new Map() };
-      this.perThread.set(tid, counts);
+      counts = { tid: view.tid, calls: 0, errors: 0, totalNs: 0, bySyscall: new Map() };
+      // Filled up to the index, so the array stays dense (a far write would make it a dictionary).
+      while (this.perThread.length < index) this.perThread.push(undefined);
+      this.perThread[index] = counts;
+      this.threadsInOrder.push(counts);
     }
     return counts;
   }
@@ -59,7 +70,7 @@ export class SyscallAnalysis implements Analysis {
     const id = view.syscall!.id;
     this.total++;
     this.stats(id).calls++;
-    const counts = this.threadCounts(view.tid);
+    const counts = this.threadCounts(view);
     counts.calls++;
     const pair = counts.bySyscall.get(id);
     if (pair) pair[0]++;
@@ -76,17 +87,17 @@ export class SyscallAnalysis implements Analysis {
     if (!entry) return;
     const latency = view.timeNs - entry.startNs;
     stats.latency.add(latency);
-    const counts = this.threadCounts(view.tid);
+    const counts = this.threadCounts(view);
     counts.totalNs += latency;
     if (error) counts.errors++;
     const pair = counts.bySyscall.get(syscall.id);
     if (pair) pair[1] += latency;
   }
 
-  finish(end: Ending): SyscallsResult {
-    const state: TraceState = end.state;
+  finalize(end: Ending): SyscallsResult {
+    const model = end.model;
     const wall = end.durationNs > 0 ? end.durationNs : 1;
-    const names = [...state.syscalls.values()];
+    const names = [...model.syscalls.values()];
     const bySyscall: SyscallStats[] = [];
     for (const ref of names) {
       const stats = this.perSyscall[ref.id];
@@ -104,17 +115,16 @@ export class SyscallAnalysis implements Analysis {
     }
     bySyscall.sort((a, b) => b.latency.totalNs - a.latency.totalNs || b.count - a.count);
 
-    const byThread = topBy(this.perThread, ([, c]) => c.totalNs).map(([tid, c]) => ({
-      ...end.threadRef(tid),
-      count: c.calls,
-      errors: c.errors,
-      totalNs: c.totalNs,
-      shareOfWallTime: c.totalNs / wall,
-    }));
+    // Objects written out, not spread: thousands of threads, in code that runs once (unoptimized).
+    const byThread = topBy(this.threadsInOrder, (c) => c.totalNs).map((c) => {
+      const { tid, pid, name } = end.threadRef(c.tid);
+      return { tid, pid, name, count: c.calls, errors: c.errors, totalNs: c.totalNs, shareOfWallTime: c.totalNs / wall };
+    });
 
     const processes = new Map<number, { count: number; errors: number; totalNs: number; bySyscall: Map<number, [number, number]> }>();
-    for (const [tid, c] of this.perThread) {
-      const thread = state.threads.get(tid);
+    for (const c of this.threadsInOrder) {
+      const tid = c.tid;
+      const thread = model.threads.get(tid);
       const pid = thread?.pid ?? tid;
       let p = processes.get(pid);
       if (!p) {
@@ -133,22 +143,29 @@ export class SyscallAnalysis implements Analysis {
       }
     }
     const nameOf = names.map((ref) => ref.name);
-    const byProcess = topBy(processes, ([, p]) => p.totalNs).map(([pid, p]) => ({
-      ...end.processRef(pid),
-      count: p.count,
-      errors: p.errors,
-      totalNs: p.totalNs,
-      shareOfWallTime: p.totalNs / wall,
-      top: topBy(p.bySyscall, ([, [, ns]]) => ns, TOP_PER_PROCESS).map(([id, [count, totalNs]]) => ({ name: nameOf[id]!, count, totalNs })),
-    }));
+    const byProcess = topBy(processes, ([, p]) => p.totalNs).map(([pid, p]) => {
+      const { name } = end.processRef(pid);
+      const top = topBy(p.bySyscall, ([, [, ns]]) => ns, TOP_PER_PROCESS).map(([id, [count, totalNs]]) => ({ name: nameOf[id]!, count, totalNs }));
+      return { pid, name, count: p.count, errors: p.errors, totalNs: p.totalNs, shareOfWallTime: p.totalNs / wall, top };
+    });
 
     return {
       total: this.total,
       bySyscall,
       byProcess,
       byThread,
-      unmatchedEntries: state.unmatchedEntries,
-      unmatchedExits: state.unmatchedExits,
+      unmatchedEntries: model.unmatchedEntries,
+      unmatchedExits: model.unmatchedExits,
     };
+  }
+
+  notes(result: SyscallsResult, facts: TraceFacts): string[] {
+    const notes: string[] = [];
+    if (result.total === 0) notes.push('no syscall events: no syscall, I/O or network results');
+    else if (!facts.sawSyscallExits) notes.push('no syscall exit events: no latencies, errors or I/O bytes');
+    if (result.unmatchedEntries + result.unmatchedExits > 0) {
+      notes.push(`${result.unmatchedEntries} syscall entries without exit (in flight at the end, or lost) and ${result.unmatchedExits} exits without entry (began before the trace) have no latency`);
+    }
+    return notes;
   }
 }

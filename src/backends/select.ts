@@ -6,10 +6,9 @@ import type { BackendName, BackendOptions, RecordingBackend } from './backend.js
 import { FtraceBackend } from './ftrace/recorder.js';
 import { LttngKernelBackend } from './lttng/kernel-backend.js';
 import { lttngKernelTracer, type Availability } from './lttng/probe.js';
+import type { BackendChoice } from './backend-choice.js';
 
-export type BackendChoice = BackendName | 'auto';
-
-export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'ftrace', 'lttng'];
+export { BACKEND_CHOICES, type BackendChoice } from './backend-choice.js';
 
 /** The choice, given what the LTTng probe found: pure, so each branch is tested. */
 export function decideBackend(requested: BackendChoice, lttng: Availability): { name: BackendName; reason: string } {

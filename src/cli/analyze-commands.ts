@@ -5,11 +5,10 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { analyzeTrace } from '../analysis/analyze.js';
 import { compareReports } from '../analysis/compare.js';
 import type { AnalysisReport } from '../analysis/model.js';
-import { writeHtmlReport } from '../report/html.js';
 import { UserError } from '../util/errors.js';
 import { formatComparison, formatReport } from './analysis-text.js';
 import { TerminalReporter } from './progress.js';
-import { traceErrorToUser } from './read-commands.js';
+import { traceErrorToUser } from './trace-errors.js';
 
 export interface AnalyzeRequest {
   traceDir: string;
@@ -65,7 +64,11 @@ function damageExit(reports: AnalysisReport[]): number {
 
 export async function analyzeCommand(request: AnalyzeRequest): Promise<number> {
   const report = await analyzeWithProgress(request.traceDir, request.quiet);
-  if (request.html) await writeHtmlReport(report, request.html);
+  if (request.html) {
+    // Loaded only here: the page's script and style are large strings.
+    const { writeHtmlReport } = await import('../report/html.js');
+    await writeHtmlReport(report, request.html);
+  }
   if (request.json) await emit(`${JSON.stringify(report, null, 1)}\n`, request.outputFile);
   else if (!request.html || request.outputFile) await emit(formatReport(report, request.top), request.outputFile);
   return damageExit([report]);

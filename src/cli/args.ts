@@ -2,9 +2,9 @@
 
 import { parseArgs } from 'node:util';
 import { APPLICATIONS } from '../apps/catalog.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
-import { parseUstHelpers, UST_HELPERS, type UstHelper } from '../backends/lttng/userspace.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../export/ctf-export.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backends/backend-choice.js';
+import { parseUstHelpers, UST_HELPERS, type UstHelper } from '../backends/lttng/ust-helpers.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../export/formats.js';
 import { UserError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 

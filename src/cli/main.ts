@@ -3,25 +3,21 @@
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { APPLICATIONS, findProgram } from '../apps/catalog.js';
-import { NAMED_EVENT_SETS } from '../backends/event-set.js';
-import { ensureTracefs } from '../backends/ftrace/tracefs.js';
-import { checkInstance, checkPrerequisites, runSession, type RecordingRequest } from '../session/run.js';
-import { customInstance } from '../apps/custom.js';
-import { DEFAULT_APP_DURATION_SECONDS, PROFILES } from '../apps/index.js';
+import type { RecordingRequest } from '../session/run.js';
 import { runEmergencyActions } from '../util/emergency.js';
-import { closeLease, openLease, reapDeadRuns } from '../util/leftovers.js';
 import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
-import { formatDoctor, runDoctorChecks } from './doctor.js';
-import { convertCommand, viewCommand } from './read-commands.js';
-import { analyzeCommand, compareCommand } from './analyze-commands.js';
 import { formatBytes, TerminalReporter } from './progress.js';
+
+// Each command loads its own modules when it runs: reading a trace does not
+// load the recorders, and recording does not load the reader's exporters.
 
 const EXIT_INTERRUPTED = 130;
 
-function printList(): void {
+async function printList(): Promise<void> {
+  const { APPLICATIONS, findProgram } = await import('../apps/catalog.js');
+  const { NAMED_EVENT_SETS } = await import('../backends/event-set.js');
   const lines = ['Applications (benchmark-tracer APP [--duration S]):'];
   for (const app of APPLICATIONS) {
     const missing = [...new Set(app.programs.filter((p) => !findProgram(p)).map((p) => p.debianPackage))];
@@ -37,12 +33,17 @@ function printList(): void {
   console.log(lines.join('\n'));
 }
 
-function printEvents(): void {
+async function printEvents(): Promise<void> {
+  const { ensureTracefs } = await import('../backends/ftrace/tracefs.js');
   const tracefs = ensureTracefs();
   process.stdout.write(readFileSync(join(tracefs, 'available_events'), 'utf8'));
 }
 
 async function record(options: RecordOptions): Promise<number> {
+  const { checkInstance, checkPrerequisites, runSession } = await import('../session/run.js');
+  const { customInstance } = await import('../apps/custom.js');
+  const { DEFAULT_APP_DURATION_SECONDS, PROFILES } = await import('../apps/index.js');
+  const { closeLease, openLease, reapDeadRuns } = await import('../util/leftovers.js');
   const profile = options.application ? PROFILES[options.application] : null;
   if (options.application && !profile) throw new Error(`no profile registered for ${options.application}`);
   const durationSeconds = options.durationSeconds ?? (profile ? DEFAULT_APP_DURATION_SECONDS : null);
@@ -124,12 +125,13 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${TOOL_NAME} ${TOOL_VERSION}`);
       return 0;
     case 'list':
-      printList();
+      await printList();
       return 0;
     case 'list-events':
-      printEvents();
+      await printEvents();
       return 0;
     case 'doctor': {
+      const { formatDoctor, runDoctorChecks } = await import('./doctor.js');
       const checks = await runDoctorChecks();
       console.log(formatDoctor(checks));
       const canRecord = checks.filter((c) => c.name === 'root' || c.name === 'tracefs').every((c) => c.ok);
@@ -138,13 +140,13 @@ async function main(argv: string[]): Promise<number> {
     case 'record':
       return record(command.options);
     case 'convert':
-      return convertCommand(command.traceDir, command.format, command.outputFile);
+      return (await import('./read-commands.js')).convertCommand(command.traceDir, command.format, command.outputFile);
     case 'view':
-      return viewCommand(command.traceDir);
+      return (await import('./read-commands.js')).viewCommand(command.traceDir);
     case 'analyze':
-      return analyzeCommand(command);
+      return (await import('./analyze-commands.js')).analyzeCommand(command);
     case 'compare':
-      return compareCommand(command.traceA, command.traceB, command.json, command.top, command.outputFile, command.quiet);
+      return (await import('./analyze-commands.js')).compareCommand(command.traceA, command.traceB, command.json, command.top, command.outputFile, command.quiet);
   }
 }
 

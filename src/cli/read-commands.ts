@@ -5,25 +5,16 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { TraceFormatError } from '../ctf/metadata-file.js';
-import { fileProblem, TraceInputError } from '../ctf/trace-reader.js';
+import { fileProblem } from '../ctf/trace-reader.js';
 import { exportTrace, type ExportFormat } from '../export/ctf-export.js';
 import { UserError } from '../util/errors.js';
+import { traceErrorToUser } from './trace-errors.js';
 
 export function checkTraceDir(traceDir: string): void {
   if (!existsSync(traceDir)) throw new UserError(`no such trace directory: ${traceDir}`);
 }
 
-/**
- * What the reader can throw, as the CLI says it: a path that is no trace
- * (missing, a file, unreadable, empty) is bad input, exit 2; a damaged trace
- * exit 1; one line each. Shared by convert, view and analyze.
- */
-export function traceErrorToUser(error: unknown): unknown {
-  if (error instanceof TraceInputError) return new UserError(error.message, 2);
-  if (error instanceof TraceFormatError) return new UserError(error.message, 1);
-  return error;
-}
+export { traceErrorToUser };
 
 /** A reader that went away (`| head`, a pager quit early) is not an error at all. */
 async function withTraceErrors(work: () => Promise<unknown>): Promise<void> {

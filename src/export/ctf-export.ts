@@ -7,9 +7,9 @@ import { openMessages } from '../ctf/trace-reader.js';
 import { JsonLineFormatter } from './jsonl.js';
 import { PerfettoJsonWriter } from './perfetto.js';
 import { ByteChunk, formatBackwardsPacket, formatDiscarded, PrettyTextFormatter } from './pretty-text.js';
+import type { ExportFormat } from './formats.js';
 
-export type ExportFormat = 'text' | 'jsonl' | 'perfetto';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['text', 'jsonl', 'perfetto'];
+export { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 
 const CHUNK_BYTES = 1 << 20;
 /** Room past a full chunk for the line that fills it, so most lines never grow the buffer. */
@@ -57,7 +57,8 @@ export async function exportTrace(roots: string[], format: ExportFormat, out: Wr
       if (failure) throw failure;
     }
   };
-  try {
+  // The loop runs in a plain function, a chunk at a time: V8 cannot optimize a long loop inside an async function.
+  const fill = (): boolean => {
     for (let message = messages.next(); message; message = messages.next()) {
       if (message.kind !== 'event') {
         const warning = message.kind === 'discarded' ? formatDiscarded(message) : formatBackwardsPacket(message);
@@ -70,9 +71,13 @@ export async function exportTrace(roots: string[], format: ExportFormat, out: Wr
       if (text) text.write(chunk, message);
       else if (perfetto) perfetto.event(chunk, message);
       else chunk.utf8(jsonl!.format(message));
-      if (chunk.pos >= CHUNK_BYTES) await flush();
       events++;
+      if (chunk.pos >= CHUNK_BYTES) return true;
     }
+    return false;
+  };
+  try {
+    while (fill()) await flush();
     perfetto?.finish(chunk);
   } finally {
     messages.close();

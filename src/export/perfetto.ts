@@ -23,8 +23,12 @@
 // The importer sorts events by time, so a slice written at its end is fine.
 
 import { isTextElement, type FieldValue } from '../ctf/field-decoder.js';
-import { displayName, type EventClass, type FieldClass, type StructClass } from '../ctf/metadata-model.js';
+import { displayName, type FieldClass, type StructClass } from '../ctf/metadata-model.js';
 import { absoluteNs, nsBetween, timeOf, type CtfEvent, type DiscardedNotice, type MessageTime } from '../ctf/trace-reader.js';
+import type { EventClassInfo } from '../model/event-class-info.js';
+import { ModelPass } from '../model/model-pass.js';
+import { STATEDUMP_PREFIX, syscallEntryEventName } from '../model/lttng-names.js';
+import type { SystemTracker } from '../model/tracker.js';
 import type { ByteChunk } from './pretty-text.js';
 import { utf8 } from './jsonl.js';
 
@@ -32,13 +36,15 @@ import { utf8 } from './jsonl.js';
 const CPU_TRACK_BASE = 4_194_304;
 const UNKNOWN_THREAD_BASE = CPU_TRACK_BASE + 65_536;
 
-/** How an event class is turned into trace events, worked out once per class. */
+/**
+ * How an event class is turned into trace events, worked out once per class.
+ * Who the threads are, their names and their syscalls in flight are the
+ * model's (src/model/); this plan only says what to write.
+ */
 type ClassPlan =
-  | { kind: 'syscall-entry'; syscall: string; fields: ScalarField[] }
-  | { kind: 'syscall-exit'; syscall: string | null; fields: ScalarField[] }
+  | { kind: 'syscall-entry'; fields: ScalarField[] }
+  | { kind: 'syscall-exit'; fields: ScalarField[] }
   | { kind: 'sched-switch'; nextTid: number; nextComm: number }
-  | { kind: 'statedump-task'; tid: number; pid: number; name: number }
-  | { kind: 'fork'; childTid: number; childPid: number; childComm: number; fields: ScalarField[] }
   | { kind: 'statedump-other' }
   | { kind: 'other'; fields: ScalarField[] };
 
@@ -48,45 +54,27 @@ interface ScalarField {
   text: boolean;
 }
 
-interface ContextPlan {
-  tid: number;
-  pid: number;
-  procname: number;
-}
-
-interface OpenSyscall {
-  name: string;
-  startNs: number;
-  args: Record<string, unknown>;
-}
-
+/** A CPU track's current slice: who sched_switch put there, as it named it, since when. */
 interface Running {
   tid: number;
   name: string;
   startNs: number;
 }
 
-/** Syscall names: LTTng >= 2.6 (syscall_entry_X / syscall_exit_X) and 2.5 (sys_X / exit_syscall). */
-function syscallOf(name: string): { entry: boolean; syscall: string | null } | null {
-  if (name.startsWith('syscall_entry_')) return { entry: true, syscall: name.slice('syscall_entry_'.length) };
-  if (name.startsWith('syscall_exit_')) return { entry: false, syscall: name.slice('syscall_exit_'.length) };
-  if (name === 'exit_syscall') return { entry: false, syscall: null };
-  if (name.startsWith('sys_')) return { entry: true, syscall: name.slice('sys_'.length) };
-  return null;
+/** A thread as the tracks name it: the model's tid, or a track of its own for the unknown thread of a CPU. */
+interface TrackThread {
+  tid: number;
+  pid: number;
 }
 
 /** Writes Chrome trace-event JSON for every message it is given, into a chunk the caller flushes. */
 export class PerfettoJsonWriter {
-  private readonly plans = new WeakMap<EventClass, ClassPlan>();
-  private readonly contexts = new WeakMap<StructClass, ContextPlan | null>();
+  private readonly pass = new ModelPass<ClassPlan>(planFor);
+  private readonly model: SystemTracker = this.pass.tracker;
   private origin: MessageTime | null = null;
   private lastNs = 0;
   private wroteEvent = false;
-  private readonly openSyscalls = new Map<number, OpenSyscall>();
   private readonly running = new Map<number, Running>();
-  /** What the trace says of each thread, when its events do not carry it. */
-  private readonly processOf = new Map<number, number>();
-  private readonly nameOf = new Map<number, string>();
   private readonly namedThreads = new Map<number, string>();
   private readonly namedProcesses = new Map<number, string>();
   private readonly cpuTracks = new Set<number>();
@@ -96,47 +84,33 @@ export class PerfettoJsonWriter {
   event(chunk: ByteChunk, event: CtfEvent): void {
     const at = this.time(chunk, event);
     const cpu = event.cpuId ?? 0;
-    const plan = this.plan(event.eventClass);
+    const pass = this.pass;
+    const binding = pass.begin(event, at);
+    const view = pass.view;
+    // The thread as it was when the event happened, before the event's own effect (a fork's, a statedump's).
+    const thread = this.trackThread(view.tid, view.thread.pid);
+    pass.apply(binding);
+    const plan = binding.plan;
     const payload = event.payload ?? [];
-    const thread = this.thread(event, cpu);
 
     switch (plan.kind) {
       case 'syscall-entry': {
-        const pending = this.openSyscalls.get(thread.tid);
+        const replaced = view.replacedEntry;
         // A second entry without an exit: the first never returned in the trace (lost events, exit).
-        if (pending) this.instant(chunk, `syscall_entry_${pending.name}`, pending.startNs, thread, pending.args);
-        this.openSyscalls.set(thread.tid, { name: plan.syscall, startNs: at, args: args(plan.fields, payload) });
+        if (replaced) this.instant(chunk, syscallEntryEventName(replaced.syscall.name), replaced.startNs, thread, replaced.args ?? {});
+        view.thread.pending!.args = args(plan.fields, payload);
         return;
       }
       case 'syscall-exit': {
-        const open = this.openSyscalls.get(thread.tid);
-        if (open && (plan.syscall === null || plan.syscall === open.name)) {
-          this.openSyscalls.delete(thread.tid);
-          this.slice(chunk, open.name, 'syscall', open.startNs, at - open.startNs, thread.pid, thread.tid, { ...open.args, ...args(plan.fields, payload) });
-        } else {
-          this.instant(chunk, event.eventClass.name, at, thread, args(plan.fields, payload));
-        }
+        const entry = view.entry;
+        if (entry) this.slice(chunk, entry.syscall.name, 'syscall', entry.startNs, at - entry.startNs, thread.pid, thread.tid, { ...entry.args, ...args(plan.fields, payload) });
+        else this.instant(chunk, event.eventClass.name, at, thread, args(plan.fields, payload));
         return;
       }
       case 'sched-switch': {
         const nextTid = num(payload[plan.nextTid]);
         const nextComm = plan.nextComm >= 0 ? text(payload[plan.nextComm]) : '';
-        if (nextTid !== 0 && nextComm) this.nameOf.set(nextTid, nextComm);
         this.switchCpu(chunk, cpu, at, nextTid, nextComm);
-        return;
-      }
-      case 'statedump-task': {
-        const tid = num(payload[plan.tid]);
-        this.processOf.set(tid, num(payload[plan.pid]));
-        this.nameOf.set(tid, text(payload[plan.name]));
-        return;
-      }
-      case 'fork': {
-        const child = num(payload[plan.childTid]);
-        // Without child_pid (ftrace's fork event) a new thread's process is told by its own events' context.
-        if (plan.childPid >= 0) this.processOf.set(child, num(payload[plan.childPid]));
-        if (plan.childComm >= 0) this.nameOf.set(child, text(payload[plan.childComm]));
-        this.instant(chunk, event.eventClass.name, at, thread, args(plan.fields, payload));
         return;
       }
       case 'statedump-other':
@@ -160,12 +134,13 @@ export class PerfettoJsonWriter {
     if (this.origin === null) this.header(chunk, 0n);
     for (const [cpu, run] of this.running) this.closeRun(chunk, cpu, run, this.lastNs);
     this.running.clear();
-    // Syscalls that had not returned when the trace ended.
-    for (const [tid, open] of this.openSyscalls) {
-      const pid = tid >= UNKNOWN_THREAD_BASE ? tid : (this.processOf.get(tid) ?? tid);
-      this.instant(chunk, `syscall_entry_${open.name}`, open.startNs, { tid, pid }, open.args);
+    // Syscalls that had not returned when the trace ended, in the order they began.
+    const open = [...this.model.threads.values()].filter((thread) => thread.pending !== null);
+    open.sort((a, b) => a.pending!.startNs - b.pending!.startNs);
+    for (const thread of open) {
+      const pending = thread.pending!;
+      this.instant(chunk, syscallEntryEventName(pending.syscall.name), pending.startNs, this.trackThread(thread.tid, thread.pid), pending.args ?? {});
     }
-    this.openSyscalls.clear();
     chunk.utf8('\n]}\n');
   }
 
@@ -185,34 +160,10 @@ export class PerfettoJsonWriter {
     chunk.utf8(`{"displayTimeUnit":"ns","metadata":${JSON.stringify(metadata)},"traceEvents":[`);
   }
 
-  /** The thread an event belongs to: its context when it has one, else who runs on its CPU. */
-  private thread(event: CtfEvent, cpu: number): { tid: number; pid: number } {
-    const fromContext = this.fromContext(event.streamClass.eventContext, event.streamContext) ?? this.fromContext(event.eventClass.context, event.context);
-    if (fromContext) {
-      const { tid, pid, procname } = fromContext;
-      if (tid !== 0) {
-        this.processOf.set(tid, pid);
-        if (procname !== null) this.nameOf.set(tid, procname);
-      }
-      return { tid, pid };
-    }
-    const run = this.running.get(cpu);
-    // Before the CPU's first sched_switch nobody knows who runs there: a track of its own.
-    if (!run) return { tid: UNKNOWN_THREAD_BASE + cpu, pid: UNKNOWN_THREAD_BASE + cpu };
-    return { tid: run.tid, pid: run.tid === 0 ? 0 : (this.processOf.get(run.tid) ?? run.tid) };
-  }
-
-  private fromContext(type: StructClass | null, values: FieldValue[] | null): { tid: number; pid: number; procname: string | null } | null {
-    if (!type || !values) return null;
-    let plan = this.contexts.get(type);
-    if (plan === undefined) {
-      const find = (name: string) => type.members.findIndex((m) => displayName(m.name) === name);
-      plan = find('tid') >= 0 ? { tid: find('tid'), pid: find('pid'), procname: find('procname') } : null;
-      this.contexts.set(type, plan);
-    }
-    if (!plan) return null;
-    const tid = num(values[plan.tid]);
-    return { tid, pid: plan.pid >= 0 ? num(values[plan.pid]) : (this.processOf.get(tid) ?? tid), procname: plan.procname >= 0 ? text(values[plan.procname]) : null };
+  /** The model's unknown thread of CPU N (tid -1 - N) gets a track of its own above the real ids; a thread of unknown group stands for its process. */
+  private trackThread(tid: number, pid: number | null): TrackThread {
+    if (tid < 0) return { tid: UNKNOWN_THREAD_BASE - 1 - tid, pid: UNKNOWN_THREAD_BASE - 1 - tid };
+    return { tid, pid: tid === 0 ? 0 : (pid ?? tid) };
   }
 
   private switchCpu(chunk: ByteChunk, cpu: number, at: number, nextTid: number, nextComm: string): void {
@@ -220,7 +171,6 @@ export class PerfettoJsonWriter {
     if (run) this.closeRun(chunk, cpu, run, at);
     this.running.set(cpu, { tid: nextTid, name: nextComm, startNs: at });
   }
-
   /** A CPU track's slice: who ran there, from one switch to the next (idle is a gap). */
   private closeRun(chunk: ByteChunk, cpu: number, run: Running, endNs: number): void {
     if (run.tid === 0) return;
@@ -232,7 +182,7 @@ export class PerfettoJsonWriter {
       this.metadata(chunk, 'process_sort_index', 0, id, id, { sort_index: -1000 + cpu });
       this.metadata(chunk, 'thread_name', 0, id, id, { name: `CPU ${cpu}` });
     }
-    const pid = this.processOf.get(run.tid) ?? run.tid;
+    const pid = this.model.threads.get(run.tid)?.pid ?? run.tid;
     this.slice(chunk, `${run.name} ${run.tid}`, 'sched', run.startNs, endNs - run.startNs, CPU_TRACK_BASE + cpu, CPU_TRACK_BASE + cpu, { tid: run.tid, pid });
   }
 
@@ -254,12 +204,12 @@ export class PerfettoJsonWriter {
   private nameThread(chunk: ByteChunk, pid: number, tid: number, at: number): void {
     if (tid === 0) return;
     const unknown = tid >= UNKNOWN_THREAD_BASE;
-    const name = unknown ? `unknown thread (CPU ${tid - UNKNOWN_THREAD_BASE})` : this.nameOf.get(tid);
+    const name = unknown ? `unknown thread (CPU ${tid - UNKNOWN_THREAD_BASE})` : this.model.threads.get(tid)?.name;
     if (name && this.namedThreads.get(tid) !== `${pid}/${name}`) {
       this.namedThreads.set(tid, `${pid}/${name}`);
       this.metadata(chunk, 'thread_name', at, pid, tid, { name });
     }
-    const processName = unknown ? name : this.nameOf.get(pid);
+    const processName = unknown ? name : this.model.threads.get(pid)?.name;
     if (processName && this.namedProcesses.get(pid) !== processName) {
       this.namedProcesses.set(pid, processName);
       this.metadata(chunk, 'process_name', at, pid, tid, { name: processName });
@@ -275,35 +225,16 @@ export class PerfettoJsonWriter {
     this.wroteEvent = true;
     return '\n';
   }
-
-  private plan(eventClass: EventClass): ClassPlan {
-    let plan = this.plans.get(eventClass);
-    if (!plan) {
-      plan = planFor(eventClass);
-      this.plans.set(eventClass, plan);
-    }
-    return plan;
-  }
 }
 
-function planFor(eventClass: EventClass): ClassPlan {
-  const members = eventClass.payload?.members ?? [];
-  const find = (name: string) => members.findIndex((m) => displayName(m.name) === name);
-  const fields = scalarFields(members);
-  const name = eventClass.name;
-  const syscall = syscallOf(name);
-  if (syscall?.entry) return { kind: 'syscall-entry', syscall: syscall.syscall!, fields };
-  if (syscall) return { kind: 'syscall-exit', syscall: syscall.syscall, fields };
-  if (name === 'sched_switch' && find('next_tid') >= 0) {
-    return { kind: 'sched-switch', nextTid: find('next_tid'), nextComm: find('next_comm') };
-  }
-  if (name === 'lttng_statedump_process_state' && find('tid') >= 0 && find('pid') >= 0) {
-    return { kind: 'statedump-task', tid: find('tid'), pid: find('pid'), name: find('name') };
-  }
-  if (name.startsWith('lttng_statedump_')) return { kind: 'statedump-other' };
-  if (name === 'sched_process_fork' && find('child_tid') >= 0) {
-    return { kind: 'fork', childTid: find('child_tid'), childPid: find('child_pid'), childComm: find('child_comm'), fields };
-  }
+function planFor(info: EventClassInfo): ClassPlan {
+  const eventClass = info.eventClass;
+  const fields = scalarFields(eventClass.payload?.members ?? []);
+  const name = info.name;
+  if (info.role === 'entry') return { kind: 'syscall-entry', fields };
+  if (info.role === 'exit') return { kind: 'syscall-exit', fields };
+  if (name === 'sched_switch' && info.field('next_tid') >= 0) return { kind: 'sched-switch', nextTid: info.field('next_tid'), nextComm: info.field('next_comm') };
+  if (name.startsWith(STATEDUMP_PREFIX)) return { kind: 'statedump-other' };
   return { kind: 'other', fields };
 }
 

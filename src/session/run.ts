@@ -79,6 +79,7 @@ export async function runSession(
   signal: AbortSignal,
 ): Promise<RunResult> {
   const phases = new PhaseClock();
+  // Methods by hand: the caller may be a class instance, whose methods a spread would not copy.
   const reporter: RunReporter = {
     phase(phase, counters) {
       phases.enter(phase);

@@ -24,7 +24,8 @@ import type { FormatField } from './event-format.js';
 import { maxPayloadBytes, transcode } from './transcoder.js';
 import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, statedumpEventCounts, writeStatedump } from './lttng-statedump.js';
 import { Task, TaskTable } from './task-table.js';
-import { parseSocketAddress, UserArguments, USER_ARGUMENTS_FILE, UNREAD_PATH } from './user-arguments.js';
+import { parseSocketAddress, UserArguments, USER_ARGUMENTS_FILE } from './user-arguments.js';
+import { UNREAD_PATH } from '../../model/lttng-names.js';
 import { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { renderMetadata, type CtfEventClass } from '../../ctf/tsdl.js';
 import { addOffset, timestampNs, type TimestampNs } from '../../util/timestamp.js';
@@ -137,7 +138,8 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
 }
 
 const UNREAD_PATH_BYTES = Buffer.from(UNREAD_PATH, 'latin1');
-const NO_ADDRESS = { family: 0, port: 0, v4: [], v6: [] };
+/** lttng-modules' fields of a failed or unknown address: family 0 (AF_UNSPEC). */
+const UNKNOWN_SOCKET_ADDRESS = { family: 0, port: 0, v4: [], v6: [] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Replays the events of every CPU in time order into their streams, with each statedump at its time. */
@@ -242,7 +244,7 @@ class Replay {
   private userArgumentOf(argument: NonNullable<FtraceEventClass['userArgument']>, tid: number, time: number): Uint8Array {
     const value = this.userArguments?.take(tid, argument.syscall, addOffset(this.origin, time)) ?? null;
     if (argument.kind === 'path') return value ? Buffer.from(value, 'latin1') : UNREAD_PATH_BYTES;
-    return encodeSocketAddress((value !== null && parseSocketAddress(value)) || NO_ADDRESS);
+    return encodeSocketAddress((value !== null && parseSocketAddress(value)) || UNKNOWN_SOCKET_ADDRESS);
   }
 
   private writeNextStatedump(writer: CtfStreamWriter): void {

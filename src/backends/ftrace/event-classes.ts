@@ -9,6 +9,7 @@ import { buildTranscoder, type FieldPlan, type Transcoder } from './transcoder.j
 import { COMM_BYTES, type Task, type TaskTable } from './task-table.js';
 import { int32, textArray, uint32, type CtfField, type CtfType } from '../../ctf/tsdl.js';
 import { ADDRESS_ARGUMENTS, PATH_ARGUMENTS, type SocketAddress } from './user-arguments.js';
+import { lttngEventName, lttngFieldName } from '../../model/lttng-names.js';
 
 /** Per-event context, as LTTng's `add-context -t pid -t tid -t procname`. */
 export const EVENT_CONTEXT: CtfField[] = [
@@ -48,22 +49,6 @@ export interface FtraceEventClass {
 
 const CLONE_THREAD = 0x10000;
 
-/** LTTng's name for a tracepoint: syscall_entry_X / syscall_exit_X for the syscalls; others keep theirs. */
-function lttngEventName(system: string, name: string): string {
-  const syscall = system === 'syscalls' ? /^sys_(enter|exit)_(.+)$/.exec(name) : null;
-  if (syscall) return `syscall_${syscall[1] === 'enter' ? 'entry' : 'exit'}_${syscall[2]}`;
-  return name;
-}
-
-/**
- * LTTng's name for a field: in sched_* and task_* events a thread id is a
- * tid (`pid` -> `tid`, `prev_pid` -> `prev_tid`), as lttng-modules names it.
- */
-function lttngFieldName(eventName: string, field: string): string {
-  if (!/^(sched|task)_/.test(eventName)) return field;
-  if (field === 'pid') return 'tid';
-  return field.replace(/_pid$/, '_tid');
-}
 
 /**
  * Builds the classes of every captured tracepoint, with CTF ids from

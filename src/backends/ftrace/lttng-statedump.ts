@@ -22,6 +22,7 @@ import type { CtfStreamWriter } from '../../ctf/stream-writer.js';
 import { ctfString, int32, textArray, type CtfEventClass, type CtfType } from '../../ctf/tsdl.js';
 import { EVENT_CONTEXT_BYTES, writeEventContext } from './event-classes.js';
 import { COMM_BYTES, type Task } from './task-table.js';
+import { NO_ADDRESS } from '../../model/lttng-names.js';
 
 export const STATEDUMP_EVENT_NAMES = [
   'lttng_statedump_start',
@@ -133,9 +134,6 @@ export function writeStatedump(writer: CtfStreamWriter, firstId: number, dump: S
   at = writer.beginEvent(firstId + 3, atNs, EVENT_CONTEXT_BYTES);
   writer.endEvent(writeEventContext(writer.view, at, context, 0));
 }
-
-/** The address of an unnamed or unconnected socket, as ss(8) prints it. */
-export const NO_ADDRESS = '*';
 
 function writeSocket(writer: CtfStreamWriter, id: number, atNs: number, context: Task, file: StatedumpFd, socket: SocketEndpoint): void {
   const encoder = new TextEncoder();

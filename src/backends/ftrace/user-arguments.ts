@@ -33,14 +33,6 @@ export const USER_ARGUMENTS_FILE = 'user-arguments.txt';
 export const PATH_BYTES = 200;
 /** Printed once every probe is attached. */
 export const READY_LINE = 'benchmark-tracer: attached';
-/**
- * The path of a call bpftrace did not read: its record is missing, or the
- * string was not paged in (a BPF program cannot take a page fault), which
- * bpftrace shows as an empty string. Not empty, so no reader takes it for a
- * path ("" is one's name for the current directory in some APIs).
- */
-export const UNREAD_PATH = '(not read)';
-
 const AF_INET = 2;
 const AF_INET6 = 10;
 

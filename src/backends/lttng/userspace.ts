@@ -13,31 +13,12 @@ import { LttngClient, parseDiscardedEvents, type LttngCommand } from './lttng-cl
 import { acquireSessiond, killSessiondNow, releaseSessiond, type SessiondInfo } from './sessiond.js';
 import { summarizeTrace } from './trace-summary.js';
 import { TreeTracker } from './tree-tracker.js';
+import { UST_HELPERS, type UstHelper } from './ust-helpers.js';
 
-/** The LD_PRELOAD helpers of LTTng-UST, by the name --userspace takes. */
-export const UST_HELPERS = {
-  libc: 'liblttng-ust-libc-wrapper.so.1',
-  pthread: 'liblttng-ust-pthread-wrapper.so.1',
-  fd: 'liblttng-ust-fd.so.1',
-  dl: 'liblttng-ust-dl.so.1',
-} as const;
-
-export type UstHelper = keyof typeof UST_HELPERS;
-export const DEFAULT_UST_HELPERS: UstHelper[] = ['libc'];
+export { DEFAULT_UST_HELPERS, parseUstHelpers, UST_HELPERS, type UstHelper } from './ust-helpers.js';
 export const UST_LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'];
 const UST_CHANNEL = 'benchmark_tracer_ust';
 const CONTEXTS = ['vpid', 'vtid', 'procname'];
-
-/** Parses --userspace's list ("libc,fd"); an empty value means the default. */
-export function parseUstHelpers(list: string): UstHelper[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) return [...DEFAULT_UST_HELPERS];
-  const known = Object.keys(UST_HELPERS);
-  for (const name of names) {
-    if (!known.includes(name)) throw new UserError(`--userspace: unknown helper "${name}" (known: ${known.join(', ')})`);
-  }
-  return [...new Set(names)] as UstHelper[];
-}
 
 /** The helpers' paths on this machine; a missing one is a one-line error with the package. */
 export function ustHelperPaths(helpers: UstHelper[], libraryDirs = UST_LIBRARY_DIRS): string[] {

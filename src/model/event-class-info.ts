@@ -1,27 +1,15 @@
-// What the analyses know about one event class, worked out once when its
+// What the model knows about one event class, worked out once when its
 // first event arrives: its name's meaning (syscall entry or exit, and which
 // syscall) and where its fields sit, so an event is read by index.
 
 import type { CtfEvent } from '../ctf/trace-reader.js';
 import { displayName, type EventClass, type StructClass } from '../ctf/metadata-model.js';
 import type { FieldValue } from '../ctf/field-decoder.js';
-
-export type SyscallRole = 'entry' | 'exit' | null;
+import { syscallOfEventName, type SyscallRole } from './lttng-names.js';
 
 function indexIn(struct: StructClass | null, name: string): number {
   if (!struct) return -1;
   return struct.members.findIndex((member) => displayName(member.name) === name);
-}
-
-/** Parses the syscall meaning of an event name, across LTTng versions. */
-export function syscallOfEventName(name: string): { role: SyscallRole; syscall: string | null } {
-  let m = /^(compat_)?syscall_(entry|exit)_(.+)$/.exec(name);
-  if (m) return { role: m[2] as 'entry' | 'exit', syscall: (m[1] ?? '') + m[3]! };
-  // lttng-modules before 2.6: sys_<name> entries and one exit_syscall for all.
-  m = /^sys_(.+)$/.exec(name);
-  if (m) return { role: 'entry', syscall: m[1]! };
-  if (name === 'exit_syscall') return { role: 'exit', syscall: null };
-  return { role: null, syscall: null };
 }
 
 export class EventClassInfo {
