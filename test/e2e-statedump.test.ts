@@ -93,7 +93,7 @@ test('a server\'s listening socket is in the readiness statedump with its local 
       '--output', output,
     ]);
     assert.equal(result.code, 0, result.stderr);
-    const { dir, metadata } = onlyRun(output);
+    const { dir } = onlyRun(output);
     const text = await babeltraceEvents(join(dir, 'kernel'));
     assert.equal(text.stderr, '', 'babeltrace2 printed warnings');
     const dumps = statedumps(text.events);

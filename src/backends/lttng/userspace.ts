@@ -3,7 +3,7 @@
 // is enabled (the helpers' and the application's own), and the trace ends up
 // in the run's ust/ directory, on the same monotonic clock as kernel/.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { findTraceDirs } from '../../ctf/trace-reader.js';
