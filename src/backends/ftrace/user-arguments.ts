@@ -172,10 +172,11 @@ export class UserArguments {
   }
 
   /**
-   * The value read for `syscall`'s call by `tid` whose event is at `timeNs`:
-   * the thread's next unmatched record of that syscall within the window.
-   * Both sides fire at the same tracepoint, microseconds apart; the window
-   * only has to absorb a page fault while bpftrace reads the string.
+   * The value read for `syscall`'s call by `tid` whose event is at `timeNs`.
+   * Both sides fire at the same tracepoint, microseconds apart (more when the
+   * thread is preempted between the two probes, which 6.x's faultable syscall
+   * tracepoints allow); a socket address is the thread's next unmatched record
+   * of that syscall within the window, a path is found by takePath.
    */
   take(tid: number, syscall: string, timeNs: bigint): string | null {
     if (PATH_ARGUMENTS.has(syscall)) return this.takePath(tid, timeNs);
