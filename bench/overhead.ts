@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
+import { findExecutable } from '../src/util/executables.js';
 import type { RunMetadata } from '../src/session/metadata.js';
 import { runUntraced } from './untraced-run.js';
 
@@ -61,10 +62,6 @@ interface TracedRun {
   afterWorkloadSeconds: number;
   ctfSeconds: number;
   textSeconds: number;
-}
-
-function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 }
 
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -135,8 +132,8 @@ function variantsToRun(): Variant[] {
         ]
       : [{ name: backend, traced: args }];
   });
-  if (!values['no-others'] && has('strace')) variants.push({ name: 'strace -f', wrapper: ['strace', '-f', '-qq', '-o', '/dev/null', '--'] });
-  if (!values['no-others'] && has('perf') && spawnSync('perf', ['trace', '-o', '/dev/null', '--', 'true']).status === 0) {
+  if (!values['no-others'] && findExecutable('strace')) variants.push({ name: 'strace -f', wrapper: ['strace', '-f', '-qq', '-o', '/dev/null', '--'] });
+  if (!values['no-others'] && findExecutable('perf') && spawnSync('perf', ['trace', '-o', '/dev/null', '--', 'true']).status === 0) {
     variants.push({ name: 'perf trace', wrapper: ['perf', 'trace', '-o', '/dev/null', '--'] });
   }
   return variants;
@@ -181,15 +178,15 @@ async function main(): Promise<void> {
     log('  throughput traced / untraced: median (min-max); events lost; after the workload: median s (stop + CTF + text), converter events/s');
     for (const variant of variants) {
       const ratio = spread(ratios.get(variant.name)!);
-      const traced = runs.get(variant.name)!;
+      const variantRuns = runs.get(variant.name)!;
       let line = `    ${variant.name.padEnd(22)} ${ratio.median.toFixed(3)} (${ratio.min.toFixed(3)}-${ratio.max.toFixed(3)})`;
       const entry: Record<string, unknown> = { ratio };
-      if (traced.length) {
-        const lost = traced.reduce((sum, r) => sum + r.lost, 0);
-        const events = traced.reduce((sum, r) => sum + r.events, 0);
-        const after = median(traced.map((r) => r.afterWorkloadSeconds));
-        const conversion = median(traced.map((r) => r.events / Math.max(r.ctfSeconds, 0.001)));
-        Object.assign(entry, { events_lost: lost, events, after_workload_seconds: after, ctf_seconds: median(traced.map((r) => r.ctfSeconds)), text_seconds: median(traced.map((r) => r.textSeconds)), converter_events_per_second: conversion });
+      if (variantRuns.length) {
+        const lost = variantRuns.reduce((sum, r) => sum + r.lost, 0);
+        const events = variantRuns.reduce((sum, r) => sum + r.events, 0);
+        const after = median(variantRuns.map((r) => r.afterWorkloadSeconds));
+        const conversion = median(variantRuns.map((r) => r.events / Math.max(r.ctfSeconds, 0.001)));
+        Object.assign(entry, { events_lost: lost, events, after_workload_seconds: after, ctf_seconds: median(variantRuns.map((r) => r.ctfSeconds)), text_seconds: median(variantRuns.map((r) => r.textSeconds)), converter_events_per_second: conversion });
         line += `; ${lost} of ${events} lost; ${after.toFixed(1)} s after, ${(conversion / 1e6).toFixed(2)} M events/s`;
       }
       summary[variant.name] = entry;

@@ -464,8 +464,8 @@ function traceSummary(written: TraceWriteResult): NonNullable<RunMetadata['trace
   };
 }
 
-/** Mean of each figure over the benchmark's iterations. */
-function averageFigures(runs: Array<Record<string, number>>): Record<string, number> {
+/** The mean of each figure over the benchmark's iterations (a key missing from some is averaged over those that have it). */
+export function averageFigures(runs: Array<Record<string, number>>): Record<string, number> {
   const sums = new Map<string, { total: number; n: number }>();
   for (const run of runs) {
     for (const [key, value] of Object.entries(run)) {
