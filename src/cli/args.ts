@@ -7,6 +7,7 @@ import { parseUstHelpers, UST_HELPERS, type UstHelper } from '../backends/lttng/
 import { EXPORT_FORMATS, type ExportFormat } from '../export/formats.js';
 import { UserError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
+import { parseQueryCommand, QUERY_USAGE, type QueryCommand } from './query-args.js';
 
 export interface RecordOptions {
   custom: string | null;
@@ -39,7 +40,8 @@ export type Command =
   | { kind: 'convert'; traceDir: string; format: ExportFormat; outputFile: string | null }
   | { kind: 'view'; traceDir: string }
   | { kind: 'analyze'; traceDir: string; json: boolean; html: string | null; outputFile: string | null; top: number; quiet: boolean }
-  | { kind: 'compare'; traceA: string; traceB: string; json: boolean; outputFile: string | null; top: number; quiet: boolean };
+  | { kind: 'compare'; traceA: string; traceB: string; json: boolean; outputFile: string | null; top: number; quiet: boolean }
+  | QueryCommand;
 
 const DEFAULT_TOP = 10;
 
@@ -49,6 +51,8 @@ export const USAGE = `usage: benchmark-tracer [APP] [options]
        benchmark-tracer --custom "CMD" [--duration S] [--workload "CMD"] [options]
        benchmark-tracer doctor | --list | --list-events
        benchmark-tracer convert TRACE_DIR [--to text|jsonl|perfetto] [-o FILE]
+       benchmark-tracer convert TRACE_DIR --to parquet -o DIR
+       benchmark-tracer query TRACE "SQL" [--csv|--json] [-o FILE]
        benchmark-tracer view [TRACE_DIR]
        benchmark-tracer analyze [TRACE_DIR] [--json] [--html FILE] [-o FILE] [--top N]
        benchmark-tracer compare TRACE_A TRACE_B [--json] [-o FILE] [--top N]
@@ -84,8 +88,9 @@ Records a Linux kernel trace of a command and its whole process tree, as CTF
                        merged in time order) and print it: --to text (default) is
                        babeltrace2's text, --to jsonl one JSON object per event,
                        --to perfetto Chrome trace-event JSON for ui.perfetto.dev;
-                       -o FILE writes to FILE instead of stdout
-  view [TRACE_DIR]     the text of a trace (default traces/latest), through
+                       -o FILE writes to FILE instead of stdout; --to parquet -o DIR
+                       the tables of query (docs/tables.md), one Parquet file each
+${QUERY_USAGE}  view [TRACE_DIR]     the text of a trace (default traces/latest), through
                        $PAGER (or less) when stdout is a terminal
   analyze [TRACE_DIR]  what the trace says (default traces/latest): syscalls (calls,
                        errors, latency percentiles), CPU time and run-queue latency,
@@ -158,6 +163,7 @@ export function parseCommandLine(argv: string[]): Command {
         json: { type: 'boolean' },
         html: { type: 'string' },
         top: { type: 'string' },
+        csv: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -169,6 +175,8 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.list) return { kind: 'list' };
   if (values['list-events']) return { kind: 'list-events' };
   if (positionals[0] === 'doctor') return { kind: 'doctor' };
+  if (positionals[0] === 'query') return parseQueryCommand(positionals, values);
+  if (values.csv) throw new UserError('--csv goes with query (see --help)');
   if (positionals[0] === 'convert' || positionals[0] === 'view') {
     if (values.json || values.html || values.top) throw new UserError(`--json, --html and --top go with analyze and compare (see --help)`);
     return parseReadCommand(positionals, values.to, values.output);
@@ -226,6 +234,7 @@ function parseReadCommand(positionals: string[], to: string | undefined, output:
   if (!traceDir) throw new UserError('convert needs a trace directory: benchmark-tracer convert TRACE_DIR --to text');
   const format = (to ?? 'text') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UserError(`--to must be one of ${EXPORT_FORMATS.join(', ')}, not "${to}"`);
+  if (format === 'parquet' && !output) throw new UserError('convert --to parquet writes a directory of tables: give it with -o DIR');
   return { kind: 'convert', traceDir, format, outputFile: output ?? null };
 }
 

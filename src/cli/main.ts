@@ -8,7 +8,8 @@ import { runEmergencyActions } from '../util/emergency.js';
 import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
-import { formatBytes, TerminalReporter } from './progress.js';
+import { TerminalReporter } from './progress.js';
+import { formatRunSummary } from './run-summary.js';
 
 // Each command loads its own modules when it runs: reading a trace does not
 // load the recorders, and recording does not load the reader's exporters.
@@ -100,12 +101,8 @@ async function record(options: RecordOptions): Promise<number> {
   try {
     const { runDir, metadata } = await runSession(instance, request, reporter, controller.signal);
     reporter.finish();
-    const trace = metadata.trace;
-    const ust = metadata.userspace?.ust_dir ? `; userspace: ${(metadata.userspace.events_total ?? 0).toLocaleString('en-US')} events in ust/` : '';
-    const summary = trace
-      ? `${trace.events_total.toLocaleString('en-US')} events, ${formatBytes(trace.bytes_written)}, ${trace.events_lost_total} lost${ust}`
-      : 'no trace written';
-    console.log(`${metadata.success ? 'trace' : trace ? 'FAILED run, trace kept' : 'FAILED run'}: ${runDir} (${summary})`);
+    // What the run says when it ends: run-summary.ts, fed by the run's metadata.
+    for (const line of formatRunSummary({ runDir, metadata, quiet: options.quiet, cwd: process.cwd() })) console.log(line);
     if (metadata.error) console.error(`${TOOL_NAME}: ${metadata.error}`);
     if (metadata.interrupted) return EXIT_INTERRUPTED;
     return metadata.success ? 0 : 1;
@@ -140,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
     case 'record':
       return record(command.options);
     case 'convert':
+      // Parquet is a directory of tables, not a stream: query-command.ts writes it.
+      if (command.format === 'parquet') return (await import('./query-command.js')).convertToParquetCommand(command.traceDir, command.outputFile!, false);
       return (await import('./read-commands.js')).convertCommand(command.traceDir, command.format, command.outputFile);
     case 'view':
       return (await import('./read-commands.js')).viewCommand(command.traceDir);
@@ -147,6 +146,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./analyze-commands.js')).analyzeCommand(command);
     case 'compare':
       return (await import('./analyze-commands.js')).compareCommand(command.traceA, command.traceB, command.json, command.top, command.outputFile, command.quiet);
+    case 'query':
+      return (await import('./query-command.js')).queryCommand(command);
   }
 }
 

@@ -8,7 +8,7 @@ import type { RunPhase, RunReporter } from '../session/run.js';
 const REDRAW_MS = 250;
 
 /** The phases of a recording, and of reading a trace back. */
-export type ProgressPhase = RunPhase | 'analyzing';
+export type ProgressPhase = RunPhase | 'analyzing' | 'writing tables';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
