@@ -13,9 +13,9 @@
 // changed, or tables of another schema version, are built again.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { findTraceDirs, streamFiles } from '../ctf/trace-reader.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { TABLES_SCHEMA_VERSION } from '../tables/schema.js';
@@ -95,9 +95,27 @@ export async function writeTablesDir(trace: string, dir: string, options: Tables
   return { manifest, result };
 }
 
+/** What a query killed while it built left: the building directories of processes that are gone. */
+function removeAbandonedBuilds(dir: string): void {
+  const prefix = `${basename(dir)}.building-`;
+  for (const entry of readdirSync(dirname(dir))) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    rmSync(join(dirname(dir), entry), { recursive: true, force: true });
+  }
+}
+
 /** The cache's tables of `trace`, built in a sibling directory and renamed over `dir`: a reader never sees half of them. */
 export async function buildCachedTables(trace: string, dir: string, options: TablesOptions = {}): Promise<TablesManifest> {
   mkdirSync(dirname(dir), { recursive: true });
+  removeAbandonedBuilds(dir);
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   try {

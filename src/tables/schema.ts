@@ -51,7 +51,7 @@ export const TABLES: readonly TableSpec[] = [
       { name: 'name', type: 'VARCHAR', doc: 'syscall name (read, openat; compat_ prefix for 32-bit tasks)' },
       { name: 'ret', type: 'BIGINT', doc: 'return value; NULL without exit' },
       { name: 'errno', type: 'VARCHAR', doc: 'ENOENT, EAGAIN... when ret is an error (-4095..-1), else NULL' },
-      { name: 'fd', type: 'INTEGER', doc: 'the fd argument (fd, fildes, oldfd, in_fd); NULL when the call has none (a new fd is ret)' },
+      { name: 'fd', type: 'INTEGER', doc: 'the fd argument (fd, fildes, oldfd, epfd, in_fd); NULL when the call has none (a new fd is ret)' },
       { name: 'file_id', type: 'BIGINT', doc: 'files.id of the file the call used (its fd argument) or made (open, socket, accept, dup...); NULL when none' },
       { name: 'path', type: 'VARCHAR', doc: "open's filename when the trace records it, else the fd's path as known at the exit (files.path may know it later)" },
       { name: 'bytes', type: 'BIGINT', doc: 'bytes read or written (read, write, sendto, sendfile... with ret >= 0), else NULL' },

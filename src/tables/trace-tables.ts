@@ -45,7 +45,7 @@ export interface TablesResult {
 }
 
 const PROGRESS_EVERY = 1 << 16;
-const FD_ARGUMENTS = ['fd', 'fildes', 'oldfd', 'in_fd', 'fd_in', 'fdin'];
+const FD_ARGUMENTS = ['fd', 'fildes', 'oldfd', 'epfd', 'in_fd', 'fd_in', 'fdin'];
 /** Syscalls whose return value is a new fd that names what the call was about. */
 const FD_MAKERS = new Set([
   'open', 'openat', 'openat2', 'creat', 'open_by_handle_at', 'socket', 'accept', 'accept4', 'dup', 'dup2', 'dup3',
