@@ -179,7 +179,7 @@ interface ReadState {
 }
 
 // Column positions in the staging tables (the order of schema.ts).
-const E = { ts: 0, cpu: 1, name: 2, tid: 3, pid: 4, procname: 5, payload: 6 };
+const E = { ts: 0, cpu: 1, name: 2, tid: 3, pid: 4, procname: 5 };
 const S = { ts: 0, dur: 1, cpu: 2, tid: 3, pid: 4, procname: 5, name: 6, ret: 7, errno: 8, fd: 9, fileId: 10, path: 11, bytes: 12 };
 const K = { ts: 0, dur: 1, cpu: 2, tid: 3, pid: 4, procname: 5, endState: 6, runqueue: 7 };
 
@@ -282,11 +282,14 @@ class TablesPass {
           const fd = intAt(event.payload, plan.fdIndex);
           pass.apply(binding);
           const replaced = view.replacedEntry;
-          if (replaced) this.syscallRow(thread, extras, replaced.syscall.name, replaced.startNs, NaN, NaN, null, null, NaN);
+          // The thread's earlier entry never got its exit (lost, or a call that does not return): its row, without one.
+          if (replaced) this.syscallRow(thread, extras, replaced.syscall.name, replaced.startNs, NaN, NaN, extras.entryFile, replaced.path ?? extras.entryFile?.path ?? null, NaN);
           extras.entryCpu = event.cpuId ?? NaN;
           extras.entryProcname = procname;
           extras.entryFd = fd;
           extras.entryFile = this.fdOf(thread, fd);
+          // Numbered now, so that its files row is written when it is released (a close's exit comes after that).
+          if (extras.entryFile) this.fileId(extras.entryFile);
           break;
         }
         case 'exit':
@@ -452,11 +455,13 @@ class TablesPass {
     const tracker = this.pass.tracker;
     const end = this.read.lastNs;
     this.payloads.flush();
-    tracker.releaseAll();
     for (const thread of tracker.threads.values()) {
       const pending = thread.pending;
-      if (pending) this.syscallRow(thread, this.extrasOf(thread), pending.syscall.name, pending.startNs, NaN, NaN, null, pending.path, NaN);
+      if (!pending) continue;
+      const extras = this.extrasOf(thread);
+      this.syscallRow(thread, extras, pending.syscall.name, pending.startNs, NaN, NaN, extras.entryFile, pending.path ?? extras.entryFile?.path ?? null, NaN);
     }
+    tracker.releaseAll();
     for (const [cpu, slice] of [...this.cpus].sort((a, b) => a[0] - b[0])) this.sliceRow(cpu, slice, end, NaN);
 
     const t = this.writers.threads;

@@ -120,6 +120,14 @@ export async function assertTablesAgree(session: SqlSession, report: AnalysisRep
   );
   assert.deepEqual(files, sorted(Object.fromEntries(report.io.byFile.map((f) => [f.path ?? `\0${f.kind}`, [f.reads, f.writes, f.readBytes, f.writeBytes]]))), 'I/O per file');
 
+  // Every file a syscall or connection names has its row, once.
+  const [[dangling, duplicated]] = (await rows(
+    session,
+    'SELECT (SELECT count(*) FROM syscalls WHERE file_id IS NOT NULL AND file_id NOT IN (SELECT id FROM files)) + (SELECT count(*) FROM connections WHERE file_id NOT IN (SELECT id FROM files)), (SELECT count(*) - count(DISTINCT id) FROM files)',
+  )) as [[number, number]];
+  assert.equal(dangling, 0, 'file ids without a files row');
+  assert.equal(duplicated, 0, 'a file written twice');
+
   // connections: as many as analyze counted, the same bytes.
   const [[connections, sent, received]] = (await rows(session, 'SELECT count(*), coalesce(sum(sent_bytes), 0), coalesce(sum(received_bytes), 0) FROM connections')) as [[number, number, number]];
   const byProcess = report.network.byProcess;
