@@ -56,7 +56,7 @@ interface Variant {
   /** benchmark-tracer's arguments, a wrapper around the untraced server, or the kernel floor with this clock. */
   traced?: string[];
   wrapper?: string[];
-  floorClock?: TraceClock;
+  floor?: { clock: TraceClock; systemWide: boolean };
 }
 
 interface TracedRun {
@@ -109,8 +109,8 @@ async function untraced(app: string, wrapper: string[], floor?: KernelOnlyRecord
   return rate;
 }
 
-async function kernelFloor(app: string, clock: TraceClock): Promise<{ rate: number; events: number }> {
-  const floor = KernelOnlyRecording.create(values.events!, seconds, clock);
+async function kernelFloor(app: string, { clock, systemWide }: NonNullable<Variant['floor']>): Promise<{ rate: number; events: number }> {
+  const floor = KernelOnlyRecording.create(values.events!, seconds, clock, systemWide);
   try {
     const rate = await untraced(app, [], floor);
     return { rate, events: floor.eventsWritten() };
@@ -144,7 +144,13 @@ function variantsToRun(): Variant[] {
           { name: `${backend}`, traced: args },
           { name: `${backend} --no-user-args`, traced: [...args, '--no-user-args'] },
           { name: `${backend} --system-wide`, traced: [...args, '--system-wide'] },
-          ...(values['no-floor'] ? [] : (['mono', 'local'] as const).map((clock) => ({ name: `kernel floor, ${clock} clock`, floorClock: clock }))),
+          ...(values['no-floor']
+            ? []
+            : [
+                { name: 'kernel floor, mono clock', floor: { clock: 'mono' as const, systemWide: false } },
+                { name: 'kernel floor, local clock', floor: { clock: 'local' as const, systemWide: false } },
+                { name: 'kernel floor, system-wide', floor: { clock: 'local' as const, systemWide: true } },
+              ]),
         ]
       : [{ name: backend, traced: args }];
   });
@@ -182,8 +188,8 @@ async function main(): Promise<void> {
           runs.get(variant.name)!.push(run);
           ratios.get(variant.name)!.push(run.rate / base);
           line += `, ${variant.name} ${run.rate.toFixed(0)} (${run.events} events, ${run.lost} lost)`;
-        } else if (variant.floorClock) {
-          const floor = await kernelFloor(app, variant.floorClock);
+        } else if (variant.floor) {
+          const floor = await kernelFloor(app, variant.floor);
           ratios.get(variant.name)!.push(floor.rate / base);
           line += `, ${variant.name} ${floor.rate.toFixed(0)} (${floor.events} events)`;
         } else {
