@@ -93,6 +93,7 @@ export class FtraceBackend implements RecordingBackend {
   private clock: 'mono' | 'local' = 'mono';
   private clockSampler: ClockSampler | null = null;
   private readonly clockSamples: ClockSample[] = [];
+  private clockSampleFailures = 0;
 
   constructor(private readonly options: BackendOptions) {
     this.captureDir = join(options.workDir, 'ftrace-capture');
@@ -203,7 +204,7 @@ export class FtraceBackend implements RecordingBackend {
     this.details.realtime_offset_ns = this.offsetNs.toString();
     // Space held back for the end: on a full disk the manifest (and the run's metadata.json) still fit.
     writeFileSync(this.reservePath, Buffer.alloc(END_RESERVE_BYTES));
-    this.sampleClock();
+    this.sampleClock('start');
     instance.write('tracing_on', '1');
     this.started = true;
     this.drainTimer = setInterval(() => this.drainAllOrFail(), DRAIN_INTERVAL_MS);
@@ -282,10 +283,10 @@ export class FtraceBackend implements RecordingBackend {
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     instance.write('tracing_on', '0');
-    this.sampleClock();
+    this.sampleClock('during');
     this.clockSampler?.remove();
     this.clockSampler = null;
-    if (this.clockSamples.length > 0) this.details.clock_samples = describeSamples(this.clockSamples);
+    if (this.clockSamples.length > 0) this.details.clock_samples = { ...describeSamples(this.clockSamples), failed: this.clockSampleFailures };
     await this.userArguments?.stop();
     this.drainAllOrFail();
     const lostAtEnd: Record<string, number> = {};
@@ -333,9 +334,19 @@ export class FtraceBackend implements RecordingBackend {
     this.instance?.remove();
   }
 
-  /** On the `local` clock, one more pair of readings for the converter's mapping to CLOCK_MONOTONIC. */
-  private sampleClock(): void {
-    if (this.clockSampler) this.clockSamples.push(this.clockSampler.sample());
+  /**
+   * On the `local` clock, one more pair of readings for the converter's
+   * mapping to CLOCK_MONOTONIC. The first one must succeed; a later one that
+   * fails leaves the mapping to the others, and is counted.
+   */
+  private sampleClock(when: 'start' | 'during'): void {
+    if (!this.clockSampler) return;
+    try {
+      this.clockSamples.push(this.clockSampler.sample());
+    } catch (error) {
+      if (when === 'start') throw error;
+      this.clockSampleFailures++;
+    }
   }
 
   private requireInstance(): TracefsInstance {
@@ -347,7 +358,7 @@ export class FtraceBackend implements RecordingBackend {
     const instance = this.instance;
     if (!instance) return;
     this.drainNumber++;
-    if (this.drainNumber % DRAINS_PER_CLOCK_SAMPLE === 0) this.sampleClock();
+    if (this.drainNumber % DRAINS_PER_CLOCK_SAMPLE === 0) this.sampleClock('during');
     for (const drain of this.drains) {
       if (drain.pipeFd < 0) continue;
       drain.lostSoFar = instance.cpuStats(drain.cpu).lost;
