@@ -28,7 +28,7 @@ test('convert and view parse into their commands', () => {
   assert.deepEqual(parseCommandLine(['view']), { kind: 'view', traceDir: 'traces/latest' });
   assert.deepEqual(parseCommandLine(['view', 'a']), { kind: 'view', traceDir: 'a' });
   assert.throws(() => parseCommandLine(['convert']), UserError);
-  assert.throws(() => parseCommandLine(['convert', 'a', '--to', 'csv']), /--to must be one of text, jsonl, perfetto, not "csv"/);
+  assert.throws(() => parseCommandLine(['convert', 'a', '--to', 'csv']), /--to must be one of text, jsonl, perfetto, parquet, not "csv"/);
   assert.throws(() => parseCommandLine(['convert', 'a', 'b']), UserError);
   assert.throws(() => parseCommandLine(['view', 'a', '-o', 'f']), UserError);
   assert.throws(() => parseCommandLine(['--custom', 'ls', '--to', 'text']), /--to goes with convert/);

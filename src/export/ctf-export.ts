@@ -27,6 +27,7 @@ export interface ExportSummary {
  * babeltrace2's stderr.
  */
 export async function exportTrace(roots: string[], format: ExportFormat, out: Writable, warnings: Writable | null = null): Promise<ExportSummary> {
+  if (format === 'parquet') throw new Error('parquet is a directory of tables, written by tables/trace-tables.ts, not a stream');
   const text = format === 'text' ? new PrettyTextFormatter() : null;
   const jsonl = format === 'jsonl' ? new JsonLineFormatter() : null;
   const perfetto = format === 'perfetto' ? new PerfettoJsonWriter(roots) : null;
