@@ -117,26 +117,8 @@ class Lexer {
         i++;
         continue;
       }
-      if (kind & IDENT_START) {
-        let end = i + 1;
-        while (end < length) {
-          const d = text.charCodeAt(end);
-          if (d >= 128 || !(CHAR_CLASS[d]! & IDENT_REST)) break;
-          end++;
-        }
-        this.cursor = end;
-        return { kind: 'ident', text: text.slice(i, end), offset: i };
-      }
-      if (c >= 48 && c <= 57) {
-        let end = i + 1;
-        while (end < length) {
-          const d = text.charCodeAt(end);
-          if (d >= 128 || !(CHAR_CLASS[d]! & DIGIT_REST)) break;
-          end++;
-        }
-        this.cursor = end;
-        return { kind: 'number', text: text.slice(i, end), offset: i };
-      }
+      if (kind & IDENT_START) return this.run('ident', i, IDENT_REST);
+      if (c >= 48 && c <= 57) return this.run('number', i, DIGIT_REST);
       const next = i + 1 < length ? text.charCodeAt(i + 1) : -1;
       if (c === 47 /* / */ && next === 42 /* * */) {
         const end = text.indexOf('*/', i + 2);
@@ -157,6 +139,19 @@ class Lexer {
       if (c === 34 /* " */ || c === 39 /* ' */) return this.quoted(i);
       throw new MetadataSyntaxError(`unexpected character ${JSON.stringify(text[i])}`, i);
     }
+  }
+
+  /** A name or number: its first char at `start`, then every char of class `rest`. */
+  private run(kind: 'ident' | 'number', start: number, rest: number): Token {
+    const text = this.text;
+    let end = start + 1;
+    while (end < text.length) {
+      const d = text.charCodeAt(end);
+      if (d >= 128 || !(CHAR_CLASS[d]! & rest)) break;
+      end++;
+    }
+    this.cursor = end;
+    return { kind, text: text.slice(start, end), offset: start };
   }
 
   private punct(text: string, offset: number, length: number): Token {
