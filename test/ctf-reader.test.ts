@@ -188,3 +188,23 @@ test('broken metadata: an error naming the metadata file, before any event', () 
     const unknown = await ourExport([dir]);
     assert.match(String(unknown.error), /unknown type "nosuchtype stream_id"/);
   }));
+
+test('event classes no event uses: checked when the trace is opened (an unresolvable length fails before any event), never decoded, and babeltrace2 agrees', () =>
+  withTempDir(async (dir) => {
+    writeCraftedTrace(dir, 'le', WRAPPING_EVENTS, CLOCK_BEGIN);
+    const text = readFileSync(join(dir, 'metadata'), 'utf8');
+    // A class of its own layout that no packet holds: decoders are made at a class's first event, the check is not.
+    const unused = (length: string) =>
+      `\nevent { id = 7; name = "unused"; stream_id = 0; fields := struct { uint32_t n; uint64_t big; uint8_t bytes[${length}]; }; };\n`;
+    writeFileSync(join(dir, 'metadata'), text + unused('n'));
+    const fine = await ourExport([dir]);
+    assert.equal(fine.error, null);
+    assert.deepEqual(fine.bytes, babeltraceText([dir]).stdout);
+
+    writeFileSync(join(dir, 'metadata'), text + unused('nosuch'));
+    const broken = await ourExport([dir]);
+    assert.ok(broken.error instanceof TraceFormatError, String(broken.error));
+    assert.match(broken.error.message, /metadata: no field "nosuch" before its use as a sequence length \(at line \d+\)/);
+    assert.equal(broken.bytes.length, 0);
+    assert.throws(() => babeltraceText([dir]), /exited with 1/, 'babeltrace2 refuses it too');
+  }));

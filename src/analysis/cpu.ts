@@ -130,9 +130,12 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
     const duration = end.durationNs > 0 ? end.durationNs : 1;
     const cpus = [...this.cpus.values()].sort((a, b) => a.cpu - b.cpu);
     // Objects written out, not spread: thousands of threads, in code that runs once (unoptimized).
-    const byThread = topBy(this.threadNs, ([, ns]) => ns).map(([tid, ns]) => {
-      const { pid, name } = end.threadRef(tid);
-      return { tid, pid, name, cpuNs: ns, share: ns / duration, switches: this.threadSwitches.get(tid) ?? 0 };
+    // Entries indexed, not destructured: unoptimized destructuring runs the iterator protocol, per thread.
+    const byThread = topBy(this.threadNs, (entry) => entry[1]).map((entry) => {
+      const tid = entry[0];
+      const ns = entry[1];
+      const ref = end.threadRef(tid);
+      return { tid, pid: ref.pid, name: ref.name, cpuNs: ns, share: ns / duration, switches: this.threadSwitches.get(tid) ?? 0 };
     });
     const perProcess = new Map<number, number>();
     for (const thread of byThread) {

@@ -134,13 +134,15 @@ class SyscallAnalysis implements AnalysisHandler<'syscalls', never> {
       p.count += c.calls;
       p.errors += c.errors;
       p.totalNs += c.totalNs;
-      for (const [id, [calls, ns]] of c.bySyscall) {
-        const pair = p.bySyscall.get(id);
+      // forEach and indexes, not destructuring (the iterator protocol, unoptimized, per thread and syscall).
+      const merged = p.bySyscall;
+      c.bySyscall.forEach((counts, id) => {
+        const pair = merged.get(id);
         if (pair) {
-          pair[0] += calls;
-          pair[1] += ns;
-        } else p.bySyscall.set(id, [calls, ns]);
-      }
+          pair[0] += counts[0];
+          pair[1] += counts[1];
+        } else merged.set(id, [counts[0], counts[1]]);
+      });
     }
     const nameOf = names.map((ref) => ref.name);
     const byProcess = topBy(processes, ([, p]) => p.totalNs).map(([pid, p]) => {

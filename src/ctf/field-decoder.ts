@@ -129,6 +129,48 @@ export class DecoderCompiler {
     return this.compileStruct(type, hooks, hooks.effectsOnly ? null : this.scopeCount.next++);
   }
 
+  /**
+   * Fails as compileScope would, without making the decoder: resolves every
+   * sequence length and variant tag against the fields before it, and
+   * registers the names in the same order (so a fork checked this way has
+   * the symbols a compiled one would). What a trace's event classes get when
+   * it is opened; their decoders are made at their first event.
+   */
+  checkScope(type: StructClass): void {
+    for (const member of type.members) this.check(member.type, member.name);
+  }
+
+  private check(type: FieldClass, name: string | null): void {
+    switch (type.kind) {
+      case 'int':
+      case 'enum':
+        // As integerEffects: known by name when something may refer to it.
+        if (name !== null && this.referencedNames.has(name)) this.symbols.set(name, { slot: this.slotCount++, type });
+        return;
+      case 'struct':
+        this.checkScope(type);
+        break;
+      case 'variant': {
+        const tag = this.resolve(type.tag, type.line, 'variant tag');
+        if (tag.type.kind !== 'enum') throw new MetadataError(`variant tag "${type.tag}" is not an enumeration`, type.line);
+        for (const option of type.options) this.check(option.type, option.name);
+        break;
+      }
+      case 'array':
+      case 'sequence':
+        if (type.kind === 'sequence') {
+          const entry = this.resolve(type.lengthPath, type.line, 'sequence length');
+          const int = entry.type.kind === 'int' ? entry.type : entry.type.kind === 'enum' ? entry.type.container : null;
+          if (!int || int.signed) throw new MetadataError(`sequence length "${type.lengthPath}" is not an unsigned integer`, type.line);
+        }
+        if (!isTextElement(type.element)) this.check(type.element, null);
+        break;
+      default:
+        break;
+    }
+    if (name !== null) this.symbols.set(name, { slot: -1, type });
+  }
+
   private compile(type: FieldClass, name: string | null, hooks: ScopeHooks): Decoder {
     const decoder = this.compileField(type, name, hooks);
     // Known by name, so that a length or tag naming it says what is wrong with it.

@@ -33,54 +33,151 @@ export class MetadataSyntaxError extends Error {
   }
 }
 
-/**
- * Whitespace, a name, a number or punctuation, matched at one position (the
- * parser runs once per trace, mostly before the JIT has compiled it: one
- * native match per token beats JavaScript per character).
- */
-const TOKEN = /([ \t\n\r\f\v\0]+)|([A-Za-z_$][A-Za-z0-9_$]*)|([0-9][0-9A-Za-z]*)|(:=|\.\.\.|->|[{}[\]();:=,<>.+-])/y;
+/** Character classes of the lexer, by char code below 128. */
+const SPACE = 1;
+const IDENT_START = 2;
+const IDENT_REST = 4;
+const DIGIT_REST = 8;
+const CHAR_CLASS = new Uint8Array(128);
+for (const c of ' \t\n\r\f\v\0') CHAR_CLASS[c.charCodeAt(0)] = SPACE;
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_$]/.test(ch)) CHAR_CLASS[c] = IDENT_START | IDENT_REST;
+  if (/[0-9]/.test(ch)) CHAR_CLASS[c] = IDENT_REST;
+  if (/[0-9A-Za-z]/.test(ch)) CHAR_CLASS[c] = CHAR_CLASS[c]! | DIGIT_REST;
+}
+/** One-character punctuation, as strings made once. */
+const PUNCT: Array<string | undefined> = [];
+for (const c of '{}[]();:=,<>.+-') PUNCT[c.charCodeAt(0)] = c;
 
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    TOKEN.lastIndex = i;
-    const match = TOKEN.exec(text);
-    if (match) {
-      const kind = match[2] !== undefined ? 'ident' : match[3] !== undefined ? 'number' : match[4] !== undefined ? 'punct' : null;
-      if (kind) tokens.push({ kind, text: match[0], offset: i });
-      i = TOKEN.lastIndex;
-      continue;
+/**
+ * Tokens on demand, with as much lookahead as the parser asks for: the
+ * tokens of a 300 KB kernel metadata are never all alive at once (holding
+ * them made the parse mostly garbage collection). Char codes are scanned
+ * in a loop (no match objects), and the parser may jump over text it has
+ * already read once (see Parser.integerType).
+ */
+class Lexer {
+  private readonly queue: Token[] = [];
+  private head = 0;
+  /** Where the next token not yet in the queue starts to be looked for. */
+  private cursor = 0;
+
+  constructor(readonly text: string) {}
+
+  /** The token `ahead` places on, or undefined at the end. */
+  peek(ahead: number): Token | undefined {
+    while (this.queue.length - this.head <= ahead) {
+      const token = this.scan();
+      if (!token) return undefined;
+      this.queue.push(token);
     }
-    const c = text[i]!;
-    if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      if (end < 0) throw new MetadataSyntaxError('unterminated comment', i);
-      i = end + 2;
-    } else if (c === '/' && text[i + 1] === '/') {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end + 1;
-    } else if (c === '"' || c === "'") {
-      const start = i++;
-      let value = '';
-      while (i < text.length && text[i] !== c) {
-        if (text[i] === '\\') {
-          const escape = ESCAPE.exec(text.slice(i, i + 12));
-          if (!escape) throw new MetadataSyntaxError(`invalid escape sequence ${JSON.stringify(text.slice(i, i + 2))} in a string`, i);
-          value += unescape(escape[0]);
-          i += escape[0].length;
-        } else {
-          value += text[i++];
-        }
-      }
-      if (i >= text.length) throw new MetadataSyntaxError('unterminated string', start);
-      i++;
-      tokens.push({ kind: 'string', text: value, offset: start });
-    } else {
-      throw new MetadataSyntaxError(`unexpected character ${JSON.stringify(c)}`, i);
+    return this.queue[this.head + ahead];
+  }
+
+  /** Drops the next `count` tokens (the caller peeked them). */
+  advance(count: number): void {
+    this.head += count;
+    if (this.head >= this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
     }
   }
-  return tokens;
+
+  /** Continues at `offset`, which must be where a token may start and at or after the last token handed out. */
+  jumpTo(offset: number): void {
+    this.queue.length = 0;
+    this.head = 0;
+    this.cursor = offset;
+  }
+
+  /** The first lexical error from here to the end, if any (a parse error defers to it: the whole text was lexed before parsing once). */
+  remainingError(): MetadataSyntaxError | null {
+    try {
+      while (this.scan());
+      return null;
+    } catch (error) {
+      if (error instanceof MetadataSyntaxError) return error;
+      throw error;
+    }
+  }
+
+  private scan(): Token | null {
+    const text = this.text;
+    const length = text.length;
+    let i = this.cursor;
+    for (;;) {
+      if (i >= length) {
+        this.cursor = i;
+        return null;
+      }
+      const c = text.charCodeAt(i);
+      const kind = c < 128 ? CHAR_CLASS[c]! : 0;
+      if (kind & SPACE) {
+        i++;
+        continue;
+      }
+      if (kind & IDENT_START) return this.run('ident', i, IDENT_REST);
+      if (c >= 48 && c <= 57) return this.run('number', i, DIGIT_REST);
+      const next = i + 1 < length ? text.charCodeAt(i + 1) : -1;
+      if (c === 47 /* / */ && next === 42 /* * */) {
+        const end = text.indexOf('*/', i + 2);
+        if (end < 0) throw new MetadataSyntaxError('unterminated comment', i);
+        i = end + 2;
+        continue;
+      }
+      if (c === 47 && next === 47) {
+        const end = text.indexOf('\n', i);
+        i = end < 0 ? length : end + 1;
+        continue;
+      }
+      if (c === 58 /* : */ && next === 61 /* = */) return this.punct(':=', i, 2);
+      if (c === 45 /* - */ && next === 62 /* > */) return this.punct('->', i, 2);
+      if (c === 46 /* . */ && next === 46 && i + 2 < length && text.charCodeAt(i + 2) === 46) return this.punct('...', i, 3);
+      const punct = PUNCT[c];
+      if (punct !== undefined) return this.punct(punct, i, 1);
+      if (c === 34 /* " */ || c === 39 /* ' */) return this.quoted(i);
+      throw new MetadataSyntaxError(`unexpected character ${JSON.stringify(text[i])}`, i);
+    }
+  }
+
+  /** A name or number: its first char at `start`, then every char of class `rest`. */
+  private run(kind: 'ident' | 'number', start: number, rest: number): Token {
+    const text = this.text;
+    let end = start + 1;
+    while (end < text.length) {
+      const d = text.charCodeAt(end);
+      if (d >= 128 || !(CHAR_CLASS[d]! & rest)) break;
+      end++;
+    }
+    this.cursor = end;
+    return { kind, text: text.slice(start, end), offset: start };
+  }
+
+  private punct(text: string, offset: number, length: number): Token {
+    this.cursor = offset + length;
+    return { kind: 'punct', text, offset };
+  }
+
+  private quoted(start: number): Token {
+    const text = this.text;
+    const quote = text[start]!;
+    let i = start + 1;
+    let value = '';
+    while (i < text.length && text[i] !== quote) {
+      if (text[i] === '\\') {
+        const escape = ESCAPE.exec(text.slice(i, i + 12));
+        if (!escape) throw new MetadataSyntaxError(`invalid escape sequence ${JSON.stringify(text.slice(i, i + 2))} in a string`, i);
+        value += unescape(escape[0]);
+        i += escape[0].length;
+      } else {
+        value += text[i++];
+      }
+    }
+    if (i >= text.length) throw new MetadataSyntaxError('unterminated string', start);
+    this.cursor = i + 1;
+    return { kind: 'string', text: value, offset: start };
+  }
 }
 
 /** C's escapes, as babeltrace2's lexer takes them; anything else after a backslash is an error. */
@@ -114,6 +211,11 @@ function parseIntegerLiteral(text: string, offset: number): bigint {
 
 type Value = { kind: 'int'; value: bigint } | { kind: 'text'; value: string } | { kind: 'path'; value: string } | { kind: 'type'; value: FieldClass };
 
+function hasTypeValue(attrs: Map<string, Value>): boolean {
+  for (const value of attrs.values()) if (value.kind === 'type') return true;
+  return false;
+}
+
 const TYPE_KEYWORDS = new Set(['integer', 'floating_point', 'string', 'enum', 'struct', 'variant']);
 
 /** Lexical scopes for type names: typealias/typedef and named struct/enum/variant. */
@@ -126,7 +228,6 @@ class Scope {
 }
 
 class Parser {
-  private position = 0;
   private scope = new Scope(null);
   private readonly metadata: TraceMetadata = {
     byteOrder: 'le',
@@ -140,14 +241,29 @@ class Parser {
   /** Line of each stream class's block (or of its first event's), for errors found once all is parsed. */
   private readonly streamLines = new Map<number, number>();
 
+  /** Integer classes by the text of their attribute block (`{ size = 8; ... }`): kernel metadata repeats a few dozen blocks thousands of times. */
+  private readonly integers = new Map<string, IntegerClass>();
+  /** Offset of the `}` that ended the last attribute block. */
+  private lastClose = -1;
+  private readonly lexer: Lexer;
+  private readonly textLength: number;
+
   constructor(
-    private readonly tokens: Token[],
-    private readonly textLength: number,
+    text: string,
     private readonly lineOf: (offset: number) => number,
-  ) {}
+  ) {
+    this.lexer = new Lexer(text);
+    this.textLength = text.length;
+  }
 
   parse(): TraceMetadata {
-    while (!this.atEnd()) this.topLevel();
+    try {
+      while (!this.atEnd()) this.topLevel();
+    } catch (error) {
+      // Lexical errors came first when the text was lexed whole before parsing: the first one still wins.
+      if (error instanceof MetadataSyntaxError) throw this.lexer.remainingError() ?? error;
+      throw error;
+    }
     for (const event of this.pendingEvents) {
       const stream = this.streamFor(event.streamId);
       stream.events.set(event.id, event);
@@ -224,11 +340,11 @@ class Parser {
   }
 
   private atEnd(): boolean {
-    return this.position >= this.tokens.length;
+    return this.lexer.peek(0) === undefined;
   }
 
   private peek(ahead = 0): Token | undefined {
-    return this.tokens[this.position + ahead];
+    return this.lexer.peek(ahead);
   }
 
   private offset(): number {
@@ -236,7 +352,8 @@ class Parser {
   }
 
   private next(): Token {
-    const token = this.tokens[this.position++];
+    const token = this.lexer.peek(0);
+    this.lexer.advance(1);
     if (!token) throw new MetadataSyntaxError('unexpected end of metadata', this.textLength);
     return token;
   }
@@ -263,13 +380,13 @@ class Parser {
   }
 
   private skipSemicolons(): void {
-    while (this.isPunct(';')) this.position++;
+    while (this.isPunct(';')) this.lexer.advance(1);
   }
 
   private topLevel(): void {
     const token = this.peek()!;
     if (token.kind === 'punct' && token.text === ';') {
-      this.position++;
+      this.lexer.advance(1);
       return;
     }
     if (token.kind === 'ident') {
@@ -287,7 +404,7 @@ class Parser {
         case 'event':
         case 'callsite':
           if (this.isPunct('{', 1)) {
-            this.position++;
+            this.lexer.advance(1);
             this.block(token.text);
             return;
           }
@@ -327,10 +444,10 @@ class Parser {
     const token = this.peek();
     if (!token) throw new MetadataSyntaxError('expected a type', this.textLength);
     if (token.kind === 'ident' && TYPE_KEYWORDS.has(token.text)) {
-      this.position++;
+      this.lexer.advance(1);
       switch (token.text) {
         case 'integer':
-          return this.integer(this.attributes(), token.offset);
+          return this.integerType(token.offset);
         case 'floating_point':
           return this.floatingPoint(this.attributes(), token.offset);
         case 'string':
@@ -357,7 +474,7 @@ class Parser {
       }
     }
     if (!found) throw new MetadataSyntaxError(`unknown type "${words.join(' ') || token.text}"`, token.offset);
-    this.position += foundLength;
+    this.lexer.advance(foundLength);
     return found;
   }
 
@@ -370,6 +487,7 @@ class Parser {
       attrs.set(name, this.value());
       this.skipSemicolons();
     }
+    this.lastClose = this.offset();
     this.expect('}');
     return attrs;
   }
@@ -378,13 +496,13 @@ class Parser {
     const token = this.peek();
     if (!token) throw new MetadataSyntaxError('unexpected end of metadata', this.textLength);
     if (token.kind === 'string') {
-      this.position++;
+      this.lexer.advance(1);
       return { kind: 'text', value: token.text };
     }
     if (token.kind === 'number' || (token.kind === 'punct' && (token.text === '-' || token.text === '+'))) {
       let sign = 1n;
       if (token.kind === 'punct') {
-        this.position++;
+        this.lexer.advance(1);
         if (token.text === '-') sign = -1n;
       }
       const number = this.next();
@@ -396,10 +514,40 @@ class Parser {
     }
     const parts = [this.identifier()];
     while (this.isPunct('.') || this.isPunct('->')) {
-      this.position++;
+      this.lexer.advance(1);
       parts.push(this.identifier());
     }
     return { kind: 'path', value: parts.join('.') };
+  }
+
+  /**
+   * `integer { ... }`. A block whose text was parsed before (and holds no
+   * string or comment, and ended at its first `}`) is the same class: the
+   * lexer jumps over it.
+   */
+  private integerType(offset: number): IntegerClass {
+    const open = this.peek();
+    let key: string | null = null;
+    if (open?.kind === 'punct' && open.text === '{') {
+      const text = this.lexer.text;
+      const close = text.indexOf('}', open.offset);
+      if (close >= 0) {
+        const block = text.slice(open.offset, close + 1);
+        if (!/["'/]/.test(block)) {
+          const known = this.integers.get(block);
+          if (known) {
+            this.lexer.jumpTo(close + 1);
+            return known;
+          }
+          key = block;
+        }
+      }
+    }
+    const attrs = this.attributes();
+    const type = this.integer(attrs, offset);
+    // Only a block that ended where the search found its end (a nested `}` would make the text a prefix), and whose values name no type (a type depends on the scope).
+    if (key !== null && this.lastClose === open!.offset + key.length - 1 && !hasTypeValue(attrs)) this.integers.set(key, type);
+    return type;
   }
 
   private integer(attrs: Map<string, Value>, offset: number): IntegerClass {
@@ -482,7 +630,7 @@ class Parser {
     if (this.peek()?.kind === 'ident') name = this.identifier();
     let container: FieldClass | undefined;
     if (this.isPunct(':')) {
-      this.position++;
+      this.lexer.advance(1);
       container = this.typeSpecifier();
     } else if (!this.isPunct('{') && name) {
       const known = this.scope.lookup(`enum ${name}`);
@@ -501,17 +649,17 @@ class Parser {
       let low = nextValue;
       let high = nextValue;
       if (this.isPunct('=')) {
-        this.position++;
+        this.lexer.advance(1);
         low = this.signedNumber();
         high = low;
         if (this.isPunct('...')) {
-          this.position++;
+          this.lexer.advance(1);
           high = this.signedNumber();
         }
       }
       mappings.push({ label, low, high });
       nextValue = high + 1n;
-      if (this.isPunct(',')) this.position++;
+      if (this.isPunct(',')) this.lexer.advance(1);
     }
     this.expect('}');
     const type: FieldClass = { kind: 'enum', container, mappings };
@@ -536,7 +684,7 @@ class Parser {
     const members = this.fieldList();
     let minAlign = 1;
     if (this.isIdent('align')) {
-      this.position++;
+      this.lexer.advance(1);
       this.expect('(');
       minAlign = this.alignment(this.signedNumber(), this.offset());
       this.expect(')');
@@ -551,10 +699,10 @@ class Parser {
     if (this.peek()?.kind === 'ident') name = this.identifier();
     let tag = '';
     if (this.isPunct('<')) {
-      this.position++;
+      this.lexer.advance(1);
       const parts = [this.identifier()];
       while (this.isPunct('.')) {
-        this.position++;
+        this.lexer.advance(1);
         parts.push(this.identifier());
       }
       this.expect('>');
@@ -579,7 +727,7 @@ class Parser {
     try {
       while (!this.isPunct('}')) {
         if (this.isPunct(';')) {
-          this.position++;
+          this.lexer.advance(1);
         } else if (this.isIdent('typealias')) {
           this.typealias();
         } else if (this.isIdent('typedef')) {
@@ -602,7 +750,7 @@ class Parser {
       const name = this.identifier();
       fields.push(this.declaratorSuffix(base, name) as NamedField);
       if (!this.isPunct(',')) break;
-      this.position++;
+      this.lexer.advance(1);
     }
     this.expect(';');
     return fields;
@@ -611,9 +759,9 @@ class Parser {
   /** `[16]`, `[len]`, `[a][b]`: the first dimension is the outermost. */
   private declaratorSuffix(base: FieldClass, name: string | null): { name: string | null; type: FieldClass } {
     const dims: Array<{ length: number } | { path: string }> = [];
-    const line = this.lineOf(this.offset());
+    const start = this.offset();
     while (this.isPunct('[')) {
-      this.position++;
+      this.lexer.advance(1);
       const value = this.value();
       if (value.kind === 'int') {
         // A fixed length past what fits in memory is damage, not a trace (CTF arrays are small).
@@ -627,7 +775,7 @@ class Parser {
     let type = base;
     for (let i = dims.length - 1; i >= 0; i--) {
       const dim = dims[i]!;
-      type = 'length' in dim ? { kind: 'array', length: dim.length, element: type } : { kind: 'sequence', lengthPath: dim.path, element: type, line };
+      type = 'length' in dim ? { kind: 'array', length: dim.length, element: type } : { kind: 'sequence', lengthPath: dim.path, element: type, line: this.lineOf(start) };
     }
     return { name, type };
   }
@@ -640,7 +788,7 @@ class Parser {
     try {
       while (!this.isPunct('}')) {
         if (this.isPunct(';')) {
-          this.position++;
+          this.lexer.advance(1);
           continue;
         }
         if (this.isIdent('typealias')) {
@@ -653,12 +801,12 @@ class Parser {
         }
         const parts = [this.identifier()];
         while (this.isPunct('.')) {
-          this.position++;
+          this.lexer.advance(1);
           parts.push(this.identifier());
         }
         const key = parts.join('.');
         if (this.isPunct(':=')) {
-          this.position++;
+          this.lexer.advance(1);
           const type = this.typeSpecifier();
           values.set(key, { kind: 'type', value: this.declaratorSuffix(type, null).type });
         } else {
@@ -735,9 +883,13 @@ class Parser {
 
 /** offset -> 1-based line of `text`, by binary search over its line starts. */
 export function lineFinder(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  // Built at the first question: most fields never ask.
+  let starts: number[] | null = null;
   return (offset) => {
+    if (starts === null) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
     let low = 0;
     let high = starts.length - 1;
     while (low < high) {
@@ -750,7 +902,7 @@ export function lineFinder(text: string): (offset: number) => number {
 }
 
 export function parseMetadataText(text: string): TraceMetadata {
-  const parser = new Parser(tokenize(text), text.length, lineFinder(text));
+  const parser = new Parser(text, lineFinder(text));
   const metadata = parser.parse();
   if (metadata.streams.size === 0) metadata.streams.set(0, { id: 0, clock: null, packetContext: null, eventHeader: null, eventContext: null, events: new Map() });
   return metadata;

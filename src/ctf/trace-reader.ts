@@ -39,7 +39,7 @@ export interface CtfTrace {
   clock: ClockClass | null;
   /** Names that some sequence or variant refers to: printers keep these fields. */
   referencedNames: ReadonlySet<string>;
-  /** Decoders of every scope, compiled once when the trace is opened (which also checks the metadata); stream files share them. */
+  /** Decoders of every scope: the stream classes' compiled when the trace is opened, an event class's at its first event (every class is checked at the open); stream files share them. */
   decoders: TraceDecoders;
 }
 
@@ -127,10 +127,14 @@ interface StreamDecoders {
   eventContext: Decoder | null;
   /** By event id (a sparse array where ids are). */
   events: EventDecoders[];
+  /** Has the stream-level symbols: each event class's compiler is a fork of it. */
+  compiler: DecoderCompiler;
 }
 
 interface EventDecoders {
   eventClass: EventClass;
+  /** False until the class's first event (a kernel trace declares a thousand classes and uses a few hundred at most). */
+  compiled: boolean;
   context: Decoder | null;
   payload: Decoder | null;
 }
@@ -207,7 +211,11 @@ export function openTrace(dir: string, root = dir): CtfTrace {
   return { dir, name, metadata, clock, referencedNames, decoders };
 }
 
-/** Every scope of every stream and event class: metadata that cannot be decoded with fails here, before any event. */
+/**
+ * The packet header and the stream classes' scopes compiled; every event
+ * class checked (metadata that cannot be decoded with fails here, before any
+ * event) and compiled at its first event.
+ */
 function compileTrace(metadata: TraceMetadata, referencedNames: ReadonlySet<string>): TraceDecoders {
   const compiler = new DecoderCompiler(metadata.byteOrder, referencedNames);
   const packetHeader = metadata.packetHeader ? compiler.compileScope(metadata.packetHeader, { special: PACKET_HEADER_SPECIAL }) : null;
@@ -221,18 +229,26 @@ function compileTrace(metadata: TraceMetadata, referencedNames: ReadonlySet<stri
       eventHeader: stream.eventHeader ? streamCompiler.compileScope(stream.eventHeader, { captureEventId: true, effectsOnly: true }) : null,
       eventContext: stream.eventContext ? streamCompiler.compileScope(stream.eventContext) : null,
       events: [],
+      compiler: streamCompiler,
     };
     for (const event of stream.events.values()) {
-      const eventCompiler = streamCompiler.fork();
-      decoders.events[event.id] = {
-        eventClass: event,
-        context: event.context ? eventCompiler.compileScope(event.context) : null,
-        payload: event.payload ? eventCompiler.compileScope(event.payload) : null,
-      };
+      const checker = streamCompiler.fork();
+      if (event.context) checker.checkScope(event.context);
+      if (event.payload) checker.checkScope(event.payload);
+      decoders.events[event.id] = { eventClass: event, compiled: false, context: null, payload: null };
     }
     streams.set(stream.id, decoders);
   }
   return { packetHeader, streams };
+}
+
+/** An event class's decoders, made at its first event (checkScope already found what would fail). */
+function compileEvent(stream: StreamDecoders, decoders: EventDecoders): void {
+  const compiler = stream.compiler.fork();
+  const event = decoders.eventClass;
+  decoders.context = event.context ? compiler.compileScope(event.context) : null;
+  decoders.payload = event.payload ? compiler.compileScope(event.payload) : null;
+  decoders.compiled = true;
 }
 
 /** ns from origin, as babeltrace2 computes it: offsets and value converted separately. */
@@ -524,6 +540,7 @@ export class StreamFileReader {
     decoders.eventHeader?.(state);
     const decoder = decoders.events[state.eventId];
     if (decoder === undefined) throw new DecodeError(`unknown event id ${state.eventId} in stream class ${this.currentClass!.id}`, state.pos);
+    if (!decoder.compiled) compileEvent(decoders, decoder);
     const event = this.event;
     // The header's time (a clock-mapped field further on moves the clock for the next event only).
     const clock = state.clock;
