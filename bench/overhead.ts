@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
 import { findExecutable } from '../src/util/executables.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import { readRunMetadata } from '../src/metadata/run-metadata.js';
 import { runUntraced } from './untraced-run.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -80,7 +80,7 @@ async function traced(app: string, args: string[]): Promise<TracedRun> {
     const result = await runCli([app, '--quiet', '--output', output, '--duration', String(seconds), '--events', values.events!, ...args]);
     if (result.code !== 0) throw new Error(`traced ${app} run failed: ${result.stderr.trim()}`);
     const runDir = readdirSync(output).find((e) => e !== 'latest')!;
-    const metadata = JSON.parse(readFileSync(join(output, runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(join(output, runDir));
     const rate = THROUGHPUT[app]!.of(metadata.benchmark?.figures ?? {});
     if (rate === undefined) throw new Error(`traced ${app} run gave no throughput figure`);
     const phase = (name: string) => metadata.phases.find((p) => p.name === name)?.seconds ?? 0;

@@ -8,12 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltraceEvents, ftraceDetails, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
 import { assertNothingLeftBehind, snapshotLeftovers } from './helpers/app-run.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
 import { freePort } from '../src/util/ports.js';
 import { isAlive } from '../src/util/procfs.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import type { RunMetadata } from '../src/metadata/run-metadata.js';
 import { dirname, join } from 'node:path';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +51,7 @@ async function overlap(long: string[], short: string[]): Promise<[Finished, Fini
     wallNs(a.metadata, a.metadata.trace?.last_timestamp_ns) > endNs(b.metadata),
     'the long run recorded on after the short one had ended and cleaned up',
   );
-  assert.notEqual(a.metadata.backend?.details.instance, b.metadata.backend?.details.instance);
+  assert.notEqual(ftraceDetails(a.metadata).instance, ftraceDetails(b.metadata).instance);
   return [a, b];
 }
 

@@ -7,13 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, requireTool } from './helpers/cli.js';
 import { snapshotLeftovers } from './helpers/app-run.js';
 import { convertCaptureToCtf } from '../src/backends/ftrace/convert.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import { readRunMetadata } from '../src/metadata/run-metadata.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,7 +87,7 @@ test('disk full while recording: one line, the capture kept whole and said so, m
     assertOneLineError(stderr, /output filesystem is full .*recording stopped; the [\d,]+ bytes captured until then are kept/);
     assert.match(stdout, /^FAILED run: /m);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
-    const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(runDir);
     assert.equal(metadata.success, false);
     assert.match(metadata.error ?? '', /output filesystem is full/);
     assert.equal(metadata.trace, null, 'no trace presented');
@@ -123,7 +123,7 @@ test('disk full while writing the CTF: kernel/ removed, the capture kept, metada
     assertOneLineError(stderr, /the CTF trace could not be written \(ENOSPC.*\): kernel\/ removed, the capture kept in ftrace-capture\//);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
     rmSync(filler);
-    const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(runDir);
     assert.equal(metadata.success, false);
     assert.equal(metadata.trace, null);
     assert.equal(existsSync(join(runDir, 'kernel')), false, 'no half-written CTF');
@@ -144,7 +144,7 @@ test('output turned read-only mid-run: one line, the run stops and cleans up; th
     // Files open for writing may still take writes (tmpfs): the failure shows at the recording or at the writing.
     assertOneLineError(stderr, /(read-only|could not be (written|finished)).*metadata\.json could not be written: EROFS/);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
-    const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(runDir);
     assert.equal(metadata.success, false);
     assert.match(metadata.error ?? '', /did not finish/);
   });

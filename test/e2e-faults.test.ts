@@ -18,7 +18,7 @@ import { requirePrograms } from '../src/apps/catalog.js';
 import { serviceUser } from '../src/apps/service-user.js';
 import { freePort } from '../src/util/ports.js';
 import { isUnder, mountPoints, readStat, treeAndGroup } from '../src/util/procfs.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import { readRunMetadata, type RunMetadata } from '../src/metadata/run-metadata.js';
 
 type Phase = 'provisioning' | 'readiness' | 'workload' | 'ctf' | 'text';
 const PHASES: Phase[] = ['provisioning', 'readiness', 'workload', 'ctf', 'text'];
@@ -184,7 +184,7 @@ async function signalAtPhase(app: AppCase, phase: Phase, signal: NodeJS.Signals)
 function readMetadata(output: string, app: string): RunMetadata | null {
   const run = entries(output).find((e) => e.startsWith(`${app}_`));
   if (!run || !existsSync(join(output, run, 'metadata.json'))) return null;
-  return JSON.parse(readFileSync(join(output, run, 'metadata.json'), 'utf8')) as RunMetadata;
+  return readRunMetadata(join(output, run));
 }
 
 for (const app of APPS) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
+import { babeltraceEvents, ftraceDetails, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
 import { freePort } from '../src/util/ports.js';
 
 function isRoot(): void {
@@ -61,7 +61,7 @@ test('a file opened after the start is in the end statedump with its path; dumps
     const kernelEventsAfter = text.events.slice(end!.at).filter((e) => !e.name.startsWith('lttng_statedump_'));
     assert.ok(kernelEventsBefore.some((e) => e.name === 'syscall_entry_openat' && String(e.pid) === owner), 'the open of fd 7 comes before it');
     assert.ok(kernelEventsAfter.length > 0, 'the stop of the traced process comes after it');
-    const costs = (metadata.backend?.details as { statedumps?: Array<{ label: string }> }).statedumps ?? [];
+    const costs = ftraceDetails(metadata).statedumps ?? [];
     assert.deepEqual(costs.map((c) => c.label), ['start', 'end']);
 
     // The same trace for Perfetto: the statedumps are global marks at their times, the open a slice of its thread.

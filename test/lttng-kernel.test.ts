@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LttngKernelDetails } from '../src/backends/backend-details.js';
 import { LttngKernelBackend } from '../src/backends/lttng/kernel-backend.js';
 import { lttngKernelTracer } from '../src/backends/lttng/probe.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
@@ -42,7 +43,8 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
   });
   try {
     await assert.rejects(backend.prepare(), /^Error: lttng enable-channel -k -s benchmark-tracer-\d+-\w+ benchmark_tracer_kernel .*: .*Kernel tracer not available/);
-    const details = backend.details as { session: string; sessiond: { pid: number; started_by_run: boolean } };
+    const details = backend.describe('test').details as LttngKernelDetails;
+    assert.ok(details.sessiond, 'the backend names its session daemon');
     assert.equal(details.sessiond.started_by_run, daemonBefore === null);
     await backend.stop();
     if (daemonBefore === null) {

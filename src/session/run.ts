@@ -18,7 +18,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkCommandExists } from './command-check.js';
 import { onEmergency } from '../util/emergency.js';
 import { createRunDir, ensureWritableRoot, runTimestamp, updateLatestLink } from './output-dir.js';
-import { writeMetadata, type CommandRecord, type RunMetadata } from './metadata.js';
+import { METADATA_FORMAT_VERSION, writeMetadata, type CommandRecord, type RunMetadata } from '../metadata/run-metadata.js';
 import { commandSucceeds, hasListeningSocket, waitFor } from './readiness.js';
 import { deadlineReached, GatedProcess, type ExitStatus } from './target.js';
 
@@ -117,7 +117,7 @@ export async function runSession(
     workDir: runDir,
     perCpuBufferBytes: request.perCpuBufferBytes,
   });
-  metadata.backend = { name: choice.name, reason: choice.reason, details: backend.details };
+  metadata.backend = backend.describe(choice.reason);
   // Replaced at the end; a tool killed before then leaves a run that says it did not finish.
   writeMetadata(runDir, { ...metadata, error: UNFINISHED });
   const userspace = request.userspaceHelpers ? new UserspaceSession(request.userspaceHelpers, runDir, request.durationSeconds, request.systemWide) : null;
@@ -343,7 +343,7 @@ export async function runSession(
         converted = { ...p, lost: 0 };
       });
       metadata.trace = traceSummary(written);
-      metadata.clock.realtime_offset_ns = (backend.details.realtime_offset_ns as string | undefined) ?? null;
+      metadata.clock.realtime_offset_ns = metadata.backend.name === 'ftrace' ? (metadata.backend.details.realtime_offset_ns ?? null) : null;
       if (written.skippedRecords > 0) {
         metadata.warnings.push(`${written.skippedRecords} recorded records could not be decoded and were left out of the trace`);
       }
@@ -405,6 +405,7 @@ function initialMetadata(instance: AppInstance, request: RecordingRequest, dirNa
     execution_time: null,
     return_code: null,
     error: null,
+    format_version: METADATA_FORMAT_VERSION,
     interrupted: null,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     host: { hostname: hostname(), kernel_release: release(), kernel_version: version(), cpu_count: cpus().length },

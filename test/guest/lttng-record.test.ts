@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, onlyRun, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
+import { babeltraceEvents, CLI, lttngDetails, onlyRun, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
 import { recordDdAgainstStrace } from '../helpers/strace.js';
 import { assertOnlyTreeTraced } from '../helpers/tree-scope.js';
 import { processesNamed, requireLttngKernelTracer } from './lttng-guest.js';
@@ -81,7 +81,7 @@ test('lttng, overloaded on purpose (--buffer-size 16K): discarded events are cou
   assert.ok(lost > 0, `a 16 KiB buffer per CPU cannot hold 400,000 syscall events: ${JSON.stringify(metadata.trace)}`);
   const perCpu = Object.values(metadata.trace?.events_lost_per_cpu ?? {});
   assert.equal(perCpu.reduce((a, b) => a + b, 0), lost, 'the per-CPU counts add up to the total');
-  const discarded = metadata.backend?.details.discarded_events as Record<string, number>;
+  const discarded = lttngDetails(metadata).discarded_events!;
   assert.equal(discarded.benchmark_tracer_kernel, lost, 'lttng list counts what the packets say');
   // babeltrace2's text output warns of every gap; its sum is the same count.
   const read = await babeltraceEvents(join(dir, 'kernel'), () => false);

@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import { babeltraceEvents, ftraceDetails, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
+import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import { findLiveInstance, type LiveInstance } from './intruder.js';
 
 export interface LeftoverSnapshot {
@@ -51,15 +51,15 @@ export function assertNothingLeftBehind(before: LeftoverSnapshot, metadata: RunM
 
 /** The tracefs instance, or the LTTng session and the session daemon the run started, are gone. */
 export function assertBackendGone(metadata: RunMetadata): void {
-  const details = metadata.backend?.details ?? {};
   if (metadata.backend?.name === 'lttng') {
-    const { session, sessiond } = details as { session: string; sessiond: { pid: number; started_by_run: boolean } };
+    const { session, sessiond } = metadata.backend.details;
     assert.match(session, /^benchmark-tracer-/);
+    assert.ok(sessiond, 'metadata.json names the session daemon');
     if (sessiond.started_by_run) assert.throws(() => process.kill(sessiond.pid, 0), `the session daemon the run started (${sessiond.pid}) is still alive`);
     else assert.doesNotMatch(spawnSync('lttng', ['list'], { encoding: 'utf8' }).stdout, new RegExp(session), 'the lttng session is left behind');
     return;
   }
-  const instance = details.instance;
+  const instance = ftraceDetails(metadata).instance;
   assert.equal(typeof instance, 'string');
   assert.equal(existsSync(join('/sys/kernel/tracing/instances', instance as string)), false, 'tracefs instance left behind');
 }

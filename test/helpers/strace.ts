@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './cli.js';
 
 /** strace's own count of each syscall of a command (strace -f -c). */
