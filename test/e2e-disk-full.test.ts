@@ -4,21 +4,21 @@
 // half-written trace or text is left looking complete; nothing of the run is
 // left running. The output is a small tmpfs of the test's own.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, requireTool } from './helpers/cli.js';
+import { babeltraceEvents, CLI } from './helpers/cli.js';
 import { snapshotLeftovers } from './helpers/app-run.js';
 import { convertCaptureToCtf } from '../src/backends/ftrace/convert.js';
 import { readRunMetadata } from '../src/metadata/run-metadata.js';
+import { ROOT, assertMachineHas, testNeeding, tool } from './helpers/machine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withSmallFilesystem(megabytes: number, body: (dir: string) => Promise<void>): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the disk-full tests must run as root (tracefs, mount)');
+  assertMachineHas(ROOT);
   const dir = mkdtempSync(join(tmpdir(), 'bt-small-fs-'));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { encoding: 'utf8' });
   assert.equal(mounted.status, 0, `mount tmpfs: ${mounted.stderr}`);
@@ -77,9 +77,7 @@ async function assertCaptureConverts(runDir: string): Promise<void> {
   }
 }
 
-test('disk full while recording: one line, the capture kept whole and said so, metadata.json says why, nothing left', async () => {
-  requireTool('redis-server', 'redis-server');
-  requireTool('babeltrace2', 'babeltrace2');
+testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('babeltrace2', 'babeltrace2'))('disk full while recording: one line, the capture kept whole and said so, metadata.json says why, nothing left', async () => {
   const before = snapshotLeftovers();
   await withSmallFilesystem(24, async (fs) => {
     const { code, stdout, stderr } = await runRedis(fs, 8);
@@ -100,8 +98,7 @@ test('disk full while recording: one line, the capture kept whole and said so, m
   assert.deepEqual(newDirs, [], 'instance dirs left behind');
 });
 
-test('disk full while writing the CTF: kernel/ removed, the capture kept, metadata.json says why', async () => {
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('disk full while writing the CTF: kernel/ removed, the capture kept, metadata.json says why', async () => {
   await withSmallFilesystem(400, async (fs) => {
     // Once the conversion has begun, the rest of the filesystem goes to a file of ours.
     const filler = join(fs, 'filler');
@@ -131,8 +128,7 @@ test('disk full while writing the CTF: kernel/ removed, the capture kept, metada
   });
 });
 
-test('output turned read-only mid-run: one line, the run stops and cleans up; the early metadata.json says it did not finish', async () => {
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('output turned read-only mid-run: one line, the run stops and cleans up; the early metadata.json says it did not finish', async () => {
   const before = snapshotLeftovers();
   await withSmallFilesystem(400, async (fs) => {
     const { code, stderr, acted } = await runRedis(fs, 6, (runDir) => {

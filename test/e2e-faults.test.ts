@@ -6,19 +6,19 @@
 // the next run's start removes what the killed one left. A server of the same
 // kind that was running before answers, unchanged, throughout.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { babeltraceEvents, CLI, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltraceEvents, CLI, runCli, tempOutputDir } from './helpers/cli.js';
 import { processesUsing } from './helpers/intruder.js';
 import { requirePrograms } from '../src/apps/catalog.js';
 import { serviceUser } from '../src/apps/service-user.js';
 import { freePort } from '../src/util/ports.js';
 import { isUnder, mountPoints, readStat, treeAndGroup } from '../src/util/procfs.js';
 import { readRunMetadata, type RunMetadata } from '../src/metadata/run-metadata.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 type Phase = 'provisioning' | 'readiness' | 'workload' | 'ctf' | 'text';
 const PHASES: Phase[] = ['provisioning', 'readiness', 'workload', 'ctf', 'text'];
@@ -188,9 +188,7 @@ function readMetadata(output: string, app: string): RunMetadata | null {
 }
 
 for (const app of APPS) {
-  test(`faults: ${app.app} signalled at every phase cleans up, keeps a readable trace, leaves the machine's own ${app.app} alone`, async (t) => {
-    if (process.getuid?.() !== 0) throw new Error('the fault tests must run as root (tracefs, servers)');
-    requireTool('babeltrace2', 'babeltrace2');
+  testNeeding(ROOT, tool('babeltrace2', 'babeltrace2'))(`faults: ${app.app} signalled at every phase cleans up, keeps a readable trace, leaves the machine's own ${app.app} alone`, async (t) => {
     requirePrograms(app.app);
     const other = await otherService(app.app);
     const loopsBefore = loopDevices();

@@ -1,17 +1,17 @@
 // End to end, as root, against the real kernel: the CLI records through
 // tracefs, and babeltrace2 (the reference reader) reads what it wrote.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, ftraceDetails, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltraceEvents, CLI, ftraceDetails, onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
 import { recordDdAgainstStrace } from './helpers/strace.js';
 import { assertOnlyTreeTraced } from './helpers/tree-scope.js';
 import { freePort } from '../src/util/ports.js';
 import { readStat } from '../src/util/procfs.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 const TRACEFS = '/sys/kernel/tracing';
 
@@ -21,19 +21,14 @@ function ourInstances(): string[] {
     : [];
 }
 
-function isRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
-}
 
-test('dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
-  isRoot();
+testNeeding(ROOT)('dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
   const { output, dir } = await recordDdAgainstStrace(20000);
   assert.equal(readlinkSync(join(output, 'latest')), dir.split('/').pop());
   rmSync(output, { recursive: true, force: true });
 });
 
-test('children forked and exec-ed later are traced; an unrelated busy process is not', async () => {
-  isRoot();
+testNeeding(ROOT)('children forked and exec-ed later are traced; an unrelated busy process is not', async () => {
   const unrelated = spawn('/bin/sh', ['-c', 'while :; do cat /proc/self/stat >/dev/null; done'], { stdio: 'ignore' });
   try {
     const output = tempOutputDir();
@@ -54,8 +49,7 @@ test('children forked and exec-ed later are traced; an unrelated busy process is
   }
 });
 
-test('system-wide: other processes are recorded, the tracer itself never', async () => {
-  isRoot();
+testNeeding(ROOT)('system-wide: other processes are recorded, the tracer itself never', async () => {
   const output = tempOutputDir();
   const child = spawn(process.execPath, [CLI, '--system-wide', '--custom', 'sleep 1', '--events', 'syscalls:*,sched:sched_switch', '--output', output], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,8 +72,7 @@ test('system-wide: other processes are recorded, the tracer itself never', async
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`${signal} mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept`, async () => {
-    isRoot();
+  testNeeding(ROOT)(`${signal} mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept`, async () => {
     const output = tempOutputDir();
     const before = new Set(ourInstances());
     const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,8 +99,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('a stale instance of a killed run is removed by the next run; a live run\'s is not', async () => {
-  isRoot();
+testNeeding(ROOT)('a stale instance of a killed run is removed by the next run; a live run\'s is not', async () => {
   // An owner pid that cannot be alive: above pid_max.
   const stale = join(TRACEFS, 'instances', 'benchmark-tracer-99999999-stale1');
   // A live owner (this test process, whose command line does not say benchmark-tracer) with its start time...
@@ -129,8 +121,7 @@ test('a stale instance of a killed run is removed by the next run; a live run\'s
   }
 });
 
-test('--no-user-args: no bpftrace, paths stay the pointers the tracepoints record, and metadata.json says so', async () => {
-  isRoot();
+testNeeding(ROOT)('--no-user-args: no bpftrace, paths stay the pointers the tracepoints record, and metadata.json says so', async () => {
   const output = tempOutputDir();
   const result = await runCli(['--custom', 'cat /etc/hostname', '--events', 'syscalls:sys_enter_openat', '--no-user-args', '--output', output]);
   assert.equal(result.code, 0, result.stderr);
@@ -143,9 +134,7 @@ test('--no-user-args: no bpftrace, paths stay the pointers the tracepoints recor
   rmSync(output, { recursive: true, force: true });
 });
 
-test('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
-  isRoot();
-  requireTool('bpftrace', 'bpftrace');
+testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
   const output = tempOutputDir();
   const scratch = mkdtempSync(join(tmpdir(), 'bt-paths-'));
   const file = join(scratch, 'written file.bin');
@@ -175,9 +164,7 @@ test('open paths are in the trace as strings, read by bpftrace at the same trace
   rmSync(scratch, { recursive: true, force: true });
 });
 
-test('--workload waits until the command listens, runs untraced, and ends the run', async () => {
-  isRoot();
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('--workload waits until the command listens, runs untraced, and ends the run', async () => {
   const port = await freePort();
   const output = tempOutputDir();
   const began = Date.now();
@@ -211,8 +198,7 @@ test('--workload waits until the command listens, runs untraced, and ends the ru
   rmSync(output, { recursive: true, force: true });
 });
 
-test('stopping waits for the whole process group: a child still shutting down after its shell died is recorded to its exit', async () => {
-  isRoot();
+testNeeding(ROOT)('stopping waits for the whole process group: a child still shutting down after its shell died is recorded to its exit', async () => {
   const output = tempOutputDir();
   // SIGTERM kills the outer shell at once; the subshell (same group, orphaned
   // out of the tree) takes 0.5 s to end. The run must not stop recording first.

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { babeltraceEvents, ftraceDetails, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
 import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import { findLiveInstance, type LiveInstance } from './intruder.js';
+import { ROOT, assertMachineHas } from './machine.js';
 
 export interface LeftoverSnapshot {
   tmpEntries: Set<string>;
@@ -82,7 +83,7 @@ export async function runApp(
   /** Runs while the run goes on, once its instance exists (the intruder checks). */
   during?: (live: LiveInstance, runEnded: () => boolean) => Promise<void>,
 ): Promise<AppRun> {
-  if (process.getuid?.() !== 0) throw new Error('application end-to-end tests must run as root');
+  assertMachineHas(ROOT);
   const output = tempOutputDir();
   const before = snapshotLeftovers().tmpEntries;
   let ended = false;

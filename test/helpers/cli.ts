@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FtraceDetails, LttngKernelDetails } from '../../src/backends/backend-details.js';
 import { readRunMetadata, type RunMetadata } from '../../src/metadata/run-metadata.js';
+import { assertMachineHas, tool } from './machine.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -59,10 +60,10 @@ export function lttngDetails(metadata: RunMetadata): LttngKernelDetails {
   return metadata.backend.details;
 }
 
+/** A tool a helper runs (babeltrace2, strace...): its path, or the test fails with one line (machine.ts). */
 export function requireTool(name: string, debianPackage: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  if (!found) throw new Error(`${name} is required by this test and is missing: apt-get install ${debianPackage}`);
-  return found;
+  assertMachineHas(tool(name, debianPackage));
+  return spawnSync('sh', ['-c', `command -v '${name}'`], { encoding: 'utf8' }).stdout.trim();
 }
 
 export interface TextEvent {

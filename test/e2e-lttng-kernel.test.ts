@@ -4,7 +4,6 @@
 // behind; `auto` falls back to tracefs end to end with its one-line reason,
 // and `doctor` gives the same reason.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +14,13 @@ import { lttngKernelTracer } from '../src/backends/lttng/probe.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
 import { descendantsOf, isAlive, readStat } from '../src/util/procfs.js';
 import { runCommand } from '../src/util/run-command.js';
-import { onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
-function isRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('this test drives lttng-sessiond and tracefs and must run as root');
-}
 
 const lttngHomes = () => new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('bt-lttng-home-')));
 
-test('kernel backend: the real lttng and session daemon answer "Kernel tracer not available"; session and daemon are gone after', async () => {
-  isRoot();
-  requireTool('lttng', 'lttng-tools');
-  requireTool('lttng-sessiond', 'lttng-tools');
+testNeeding(ROOT, tool('lttng', 'lttng-tools'), tool('lttng-sessiond', 'lttng-tools'))('kernel backend: the real lttng and session daemon answer "Kernel tracer not available"; session and daemon are gone after', async () => {
   const probe = await lttngKernelTracer();
   assert.equal(probe.usable, false, `this test covers machines where lttng-modules cannot load; here: ${probe.reason}`);
 
@@ -63,8 +57,7 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
   assert.deepEqual(leftovers, [], 'the holder of the run\'s UTS namespace is stopped');
 });
 
-test('--backend lttng fails in one line with the reason; auto records with tracefs and says why; doctor says the same', async () => {
-  isRoot();
+testNeeding(ROOT)('--backend lttng fails in one line with the reason; auto records with tracefs and says why; doctor says the same', async () => {
   const probe = await lttngKernelTracer();
   assert.equal(probe.usable, false, `this test covers machines where lttng-modules cannot load; here: ${probe.reason}`);
 
