@@ -77,7 +77,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stderr: string }
 async function traced(app: string, args: string[]): Promise<TracedRun> {
   const output = mkdtempSync(join(tmpdir(), 'bt-bench-'));
   try {
-    const result = await runCli([app, '--quiet', '--output', output, '--duration', String(seconds), '--events', values.events!, ...args]);
+    const result = await runCli([app, '--quiet', '--runs-dir', output, '--duration', String(seconds), '--events', values.events!, ...args]);
     if (result.code !== 0) throw new Error(`traced ${app} run failed: ${result.stderr.trim()}`);
     const runDir = readdirSync(output).find((e) => e !== 'latest')!;
     const metadata = readRunMetadata(join(output, runDir));

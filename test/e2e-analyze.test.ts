@@ -64,7 +64,7 @@ testNeeding(ROOT)('a command with known I/O: exactly N bytes in K writes to the 
     `dd bs=${BLOCK} count=${BLOCKS} status=none <&1 >/dev/null; sleep ${SLEEP_S}`;
   let code: number | null;
   try {
-    code = await runCliWithFds(['--custom', command, '--output', output, '-q'], readFd, writeFd);
+    code = await runCliWithFds(['--custom', command, '--runs-dir', output, '-q'], readFd, writeFd);
   } finally {
     closeSync(readFd);
     closeSync(writeFd);
@@ -103,7 +103,7 @@ testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('a file opened during the run: i
   const command =
     `dd if=/dev/zero of=${file} bs=${BLOCK} count=${BLOCKS} status=none; ` +
     `dd if=${file} of=/dev/null bs=${BLOCK} count=${BLOCKS} status=none; sleep ${SLEEP_S}`;
-  const result = await runCli(['--custom', command, '--output', output, '-q']);
+  const result = await runCli(['--custom', command, '--runs-dir', output, '-q']);
   assert.equal(result.code, 0, result.stderr);
   const { dir } = onlyRun(output);
   const report = await analyzeJson(dir);
@@ -129,7 +129,7 @@ testNeeding(ROOT, tool('bpftrace', 'bpftrace'), tool('redis-server', 'redis-serv
     '--workload', `redis-benchmark -p ${port} -n 300 -c ${clients} -t ping -q`,
     '--trace-workload',
     '--events', 'sched:sched_switch,syscalls:*',
-    '--output', output, '-q',
+    '--runs-dir', output, '-q',
   ]);
   assert.equal(result.code, 0, result.stderr);
   const report = await analyzeJson(onlyRun(output).dir);
@@ -146,7 +146,7 @@ testNeeding(ROOT, tool('bpftrace', 'bpftrace'), tool('redis-server', 'redis-serv
 
 testNeeding(ROOT, tool('babeltrace2', 'babeltrace2'))('system-wide: per CPU, busy + idle = traced time, and busy time equals a count from babeltrace2 text', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'sleep 1', '--system-wide', '--events', 'sched:sched_switch,sched:sched_waking,syscalls:sys_enter_write,syscalls:sys_exit_write', '--output', output, '-q']);
+  const result = await runCli(['--custom', 'sleep 1', '--system-wide', '--events', 'sched:sched_switch,sched:sched_waking,syscalls:sys_enter_write,syscalls:sys_exit_write', '--runs-dir', output, '-q']);
   assert.equal(result.code, 0, result.stderr);
   const { dir } = onlyRun(output);
   const report = await analyzeJson(dir);

@@ -20,7 +20,7 @@ function assertOneLineError(result: { code: number | null; stderr: string; stdou
 
 testNeeding(ROOT)('unknown event: error names close matches', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--events', 'sched_swich', '--output', output]);
+  const result = await runCli(['--custom', 'true', '--events', 'sched_swich', '--runs-dir', output]);
   assertOneLineError(result, /unknown event "sched_swich".*sched_switch/);
   assert.equal(result.code, 2);
   assert.deepEqual(readdirSync(output), [], 'no run directory for a run that never started');
@@ -35,7 +35,7 @@ test('unknown application', async () => {
 
 testNeeding(ROOT)('a command that does not exist', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'no-such-program-xyz --flag', '--output', output]);
+  const result = await runCli(['--custom', 'no-such-program-xyz --flag', '--runs-dir', output]);
   assertOneLineError(result, /command not found: no-such-program-xyz/);
   rmSync(output, { recursive: true, force: true });
 });
@@ -44,7 +44,7 @@ testNeeding(ROOT)('an output directory that is not writable', async () => {
   const output = tempOutputDir();
   const file = join(output, 'a-file');
   writeFileSync(file, '');
-  const result = await runCli(['--custom', 'true', '--output', join(file, 'traces')]);
+  const result = await runCli(['--custom', 'true', '--runs-dir', join(file, 'traces')]);
   assertOneLineError(result, /output directory .* is not writable/);
   rmSync(output, { recursive: true, force: true });
 });
@@ -56,7 +56,7 @@ testNeeding(ROOT)('not root: one line that says so', () => {
   chmodSync(join(output, 'out'), 0o777);
   const result = spawnSync(
     'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--custom', 'true', '--output', join(output, 'out')],
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--custom', 'true', '--runs-dir', join(output, 'out')],
     { encoding: 'utf8' },
   );
   assertOneLineError({ code: result.status, stderr: result.stderr, stdout: result.stdout }, /needs root/);
@@ -72,7 +72,7 @@ test('bad option values', async () => {
 
 testNeeding(ROOT)('--backend lttng where the LTTng kernel tracer cannot load: says why', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--backend', 'lttng', '--output', output]);
+  const result = await runCli(['--custom', 'true', '--backend', 'lttng', '--runs-dir', output]);
   assertOneLineError(result, /--backend lttng: .*(not usable here|not available)/);
   assert.deepEqual(readdirSync(output), []);
   rmSync(output, { recursive: true, force: true });

@@ -30,7 +30,7 @@ interface Finished {
 
 async function run(args: string[]): Promise<Finished> {
   const output = tempOutputDir();
-  const result = await runCli([...args, '--output', output], { timeoutMs: 300_000 });
+  const result = await runCli([...args, '--runs-dir', output], { timeoutMs: 300_000 });
   const { dir, metadata } = onlyRun(output);
   assert.equal(result.code, 0, `${args.join(' ')} failed: ${result.stderr}\n${metadata.error}`);
   assert.equal(metadata.success, true);

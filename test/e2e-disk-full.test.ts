@@ -33,7 +33,7 @@ async function withSmallFilesystem(megabytes: number, body: (dir: string) => Pro
 
 /** Runs redis into output; calls `meanwhile` every 20 ms until it returns true (it acted) or the run ends. */
 async function runRedis(output: string, seconds: number, meanwhile: (runDir: string | null) => boolean = () => true) {
-  const cli = spawn(process.execPath, [CLI, 'redis', '--duration', String(seconds), '--output', join(output, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, 'redis', '--duration', String(seconds), '--runs-dir', join(output, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   cli.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -155,7 +155,7 @@ async function otherService(app: string): Promise<{ check: () => string; stop: (
 async function signalAtPhase(app: AppCase, phase: Phase, signal: NodeJS.Signals) {
   const output = tempOutputDir();
   const tmpBefore = new Set(entries(tmpdir()));
-  const cli = spawn(process.execPath, [CLI, app.app, '--duration', '3', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, app.app, '--duration', '3', '--runs-dir', output], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   cli.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   cli.stdout!.resume();
@@ -206,7 +206,7 @@ for (const app of APPS) {
                 if (metadata) assert.match(metadata.error ?? '', /did not finish/);
                 // The next run removes what the killed one left; it must succeed itself.
                 const leftByKill = watcher.leftovers();
-                const next = await runCli([app.app, '--duration', '1', '--output', output], { timeoutMs: 300_000 });
+                const next = await runCli([app.app, '--duration', '1', '--runs-dir', output], { timeoutMs: 300_000 });
                 assert.equal(next.code, 0, `the next run failed: ${next.stderr}`);
                 // A directory does not go by itself (a process such as babeltrace2 may end on its own first).
                 if (leftByKill.some((l) => l.startsWith('directory '))) assert.match(next.stderr, /died without cleaning up/, `the kill left ${leftByKill.join(', ')}`);

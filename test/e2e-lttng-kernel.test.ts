@@ -62,7 +62,7 @@ testNeeding(ROOT)('--backend lttng fails in one line with the reason; auto recor
   assert.equal(probe.usable, false, `this test covers machines where lttng-modules cannot load; here: ${probe.reason}`);
 
   const refused = tempOutputDir();
-  const lttng = await runCli(['--custom', 'true', '--backend', 'lttng', '--output', refused]);
+  const lttng = await runCli(['--custom', 'true', '--backend', 'lttng', '--runs-dir', refused]);
   assert.equal(lttng.code, 2, "a usage error exits 2");
   const lines = lttng.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line: ${lttng.stderr}`);
@@ -72,7 +72,7 @@ testNeeding(ROOT)('--backend lttng fails in one line with the reason; auto recor
   rmSync(refused, { recursive: true, force: true });
 
   const output = tempOutputDir();
-  const auto = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null count=100', '--events', 'syscalls:sys_enter_read', '--output', output]);
+  const auto = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null count=100', '--events', 'syscalls:sys_enter_read', '--runs-dir', output]);
   assert.equal(auto.code, 0, auto.stderr);
   const { dir, metadata } = onlyRun(output);
   assert.equal(metadata.backend?.name, 'ftrace');

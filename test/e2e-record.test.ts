@@ -32,7 +32,7 @@ testNeeding(ROOT)('children forked and exec-ed later are traced; an unrelated bu
   const unrelated = spawn('/bin/sh', ['-c', 'while :; do cat /proc/self/stat >/dev/null; done'], { stdio: 'ignore' });
   try {
     const output = tempOutputDir();
-    const result = await runCli(['--custom', "sh -c 'for i in 1 2 3; do ls / >/dev/null; done'", '--output', output]);
+    const result = await runCli(['--custom', "sh -c 'for i in 1 2 3; do ls / >/dev/null; done'", '--runs-dir', output]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
     const text = await babeltraceEvents(join(dir, 'kernel'));
@@ -51,7 +51,7 @@ testNeeding(ROOT)('children forked and exec-ed later are traced; an unrelated bu
 
 testNeeding(ROOT)('system-wide: other processes are recorded, the tracer itself never', async () => {
   const output = tempOutputDir();
-  const child = spawn(process.execPath, [CLI, '--system-wide', '--custom', 'sleep 1', '--events', 'syscalls:*,sched:sched_switch', '--output', output], {
+  const child = spawn(process.execPath, [CLI, '--system-wide', '--custom', 'sleep 1', '--events', 'syscalls:*,sched:sched_switch', '--runs-dir', output], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -75,7 +75,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   testNeeding(ROOT)(`${signal} mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept`, async () => {
     const output = tempOutputDir();
     const before = new Set(ourInstances());
-    const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--runs-dir', output], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const deadline = Date.now() + 20_000;
@@ -110,7 +110,7 @@ testNeeding(ROOT)('a stale instance of a killed run is removed by the next run; 
   try {
     assert.ok(existsSync(stale) && existsSync(live) && existsSync(reused));
     const output = tempOutputDir();
-    const result = await runCli(['--custom', 'true', '--output', output, '--events', 'sched:sched_switch']);
+    const result = await runCli(['--custom', 'true', '--runs-dir', output, '--events', 'sched:sched_switch']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(existsSync(stale), false, 'dead owner: removed');
     assert.equal(existsSync(reused), false, 'reused pid: removed');
@@ -123,7 +123,7 @@ testNeeding(ROOT)('a stale instance of a killed run is removed by the next run; 
 
 testNeeding(ROOT)('--no-user-args: no bpftrace, paths stay the pointers the tracepoints record, and metadata.json says so', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'cat /etc/hostname', '--events', 'syscalls:sys_enter_openat', '--no-user-args', '--output', output]);
+  const result = await runCli(['--custom', 'cat /etc/hostname', '--events', 'syscalls:sys_enter_openat', '--no-user-args', '--runs-dir', output]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   const status = ftraceDetails(metadata).user_arguments!;
@@ -142,7 +142,7 @@ testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('open paths are in the trace as 
     // cat opens the file three times in a row: bpftrace prints the path once, the trace has it three times.
     '--custom', `sh -c 'dd if=/dev/zero of="${file}" bs=1000 count=7 2>/dev/null; cat "${file}" "${file}" "${file}" > /dev/null'`,
     '--events', 'syscalls:sys_enter_openat,syscalls:sys_exit_openat,syscalls:sys_enter_close',
-    '--output', output,
+    '--runs-dir', output,
   ]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
@@ -173,7 +173,7 @@ testNeeding(ROOT, tool('redis-server', 'redis-server'))('--workload waits until 
     '--workload', `redis-cli -p ${port} SET benchmark-tracer ok`,
     '--duration', '60',
     '--events', 'syscalls:*',
-    '--output', output,
+    '--runs-dir', output,
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^OK$/m, "the workload's output is shown");
@@ -203,7 +203,7 @@ testNeeding(ROOT)('stopping waits for the whole process group: a child still shu
   // SIGTERM kills the outer shell at once; the subshell (same group, orphaned
   // out of the tree) takes 0.5 s to end. The run must not stop recording first.
   const command = `sh -c '(trap "sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done) & wait'`;
-  const result = await runCli(['--custom', command, '--duration', '1', '--output', output, '--events', 'syscalls:*,sched:sched_process_exit']);
+  const result = await runCli(['--custom', command, '--duration', '1', '--runs-dir', output, '--events', 'syscalls:*,sched:sched_process_exit']);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   const text = await babeltraceEvents(join(dir, 'kernel'));

@@ -28,7 +28,7 @@ testNeeding(ROOT)('a file opened after the start is in the end statedump with it
   const output = tempOutputDir();
   try {
     // fd 7 is opened by the traced shell after tracing started, and stays open until it is stopped.
-    const result = await runCli(['--custom', `sh -c 'exec 7>${path}; echo started >&7; exec sleep 30'`, '--duration', '2', '--output', output]);
+    const result = await runCli(['--custom', `sh -c 'exec 7>${path}; echo started >&7; exec sleep 30'`, '--duration', '2', '--runs-dir', output]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
     const root = metadata.scope.root_pids[0]!;
@@ -84,7 +84,7 @@ testNeeding(ROOT, tool('redis-server', 'redis-server'))('a server\'s listening s
       '--workload', `redis-cli -p ${port} PING`,
       '--duration', '10',
       '--events', 'syscalls:*',
-      '--output', output,
+      '--runs-dir', output,
     ]);
     assert.equal(result.code, 0, result.stderr);
     const { dir } = onlyRun(output);

@@ -43,7 +43,7 @@ testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('redis-benchmark', 
     '--workload', `redis-benchmark -p ${port} -n 2000 -c 2 -t set,get -q`,
     '--events', 'sched:sched_switch,syscalls:*',
     '--userspace', 'libc',
-    '--output', output,
+    '--runs-dir', output,
   ], { timeoutMs: 120_000 });
   } finally {
     bystander.kill('SIGKILL');
@@ -176,7 +176,7 @@ testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('redis-benchmark', 
 testNeeding(ROOT, tool('lttng-sessiond', 'lttng-tools'))('Ctrl-C with --userspace: the userspace session is stopped and kept, the daemon the run started is gone', async () => {
   const daemonBefore = runningRootSessiond();
   const output = tempOutputDir();
-  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--userspace', '--events', 'sched:sched_switch', '--output', output], {
+  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--userspace', '--events', 'sched:sched_switch', '--runs-dir', output], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -7,7 +7,7 @@ import type { RecordingRequest } from '../session/run.js';
 import { runEmergencyActions } from '../util/emergency.js';
 import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
+import { parseCommandLine, type RecordOptions } from './args.js';
 import { formatBytes, TerminalReporter } from './progress.js';
 
 // Each command loads its own modules when it runs: reading a trace does not
@@ -50,7 +50,7 @@ async function record(options: RecordOptions): Promise<number> {
   const request: RecordingRequest = {
     traceClients: options.traceWorkload,
     durationSeconds,
-    outputRoot: resolve(options.output),
+    outputRoot: resolve(options.runsDir),
     eventSpec: options.events,
     systemWide: options.systemWide,
     userArguments: options.userArguments,
@@ -116,10 +116,10 @@ async function record(options: RecordOptions): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const command = parseCommandLine(argv);
+  const command = parseCommandLine(argv, (note) => console.error(`${TOOL_NAME}: ${note}`));
   switch (command.kind) {
     case 'help':
-      process.stdout.write(USAGE);
+      process.stdout.write(command.text);
       return 0;
     case 'version':
       console.log(`${TOOL_NAME} ${TOOL_VERSION}`);

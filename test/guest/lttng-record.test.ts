@@ -22,7 +22,7 @@ test('doctor says the LTTng kernel tracer is usable; --backend auto records with
   const doctor = await runCli(['doctor']);
   assert.match(doctor.stdout, /^ok\s+LTTng kernel tracer\s+lttng-modules is (installed for \S+|loaded)/m, doctor.stdout);
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--output', output]);
+  const result = await runCli(['--custom', 'true', '--runs-dir', output]);
   assert.equal(result.code, 0, result.stderr);
   const { metadata } = onlyRun(output);
   assert.equal(metadata.backend?.name, 'lttng');
@@ -43,7 +43,7 @@ test('lttng: children forked later are recorded from their first syscall; an unr
   try {
     const output = tempOutputDir();
     // The sleep puts the forks well past the start: a tracker polled after the start would miss them.
-    const result = await runCli(['--custom', "sh -c 'sleep 0.5; for i in 1 2 3; do ls / >/dev/null; done'", '--output', output, ...LTTNG]);
+    const result = await runCli(['--custom', "sh -c 'sleep 0.5; for i in 1 2 3; do ls / >/dev/null; done'", '--runs-dir', output, ...LTTNG]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
     const text = await babeltraceEvents(join(dir, 'kernel'));
@@ -74,7 +74,7 @@ test('lttng: children forked later are recorded from their first syscall; an unr
 test('lttng, overloaded on purpose (--buffer-size 16K): discarded events are counted per CPU and match babeltrace2', async () => {
   await requireLttngKernelTracer();
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null bs=1 count=200000', '--buffer-size', '16K', '--output', output, ...LTTNG]);
+  const result = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null bs=1 count=200000', '--buffer-size', '16K', '--runs-dir', output, ...LTTNG]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   const lost = metadata.trace?.events_lost_total ?? 0;
@@ -96,7 +96,7 @@ test('lttng, SIGINT mid-run: no session, no session daemon, no namespace holder 
   await requireLttngKernelTracer();
   assert.deepEqual(processesNamed('lttng-sessiond'), [], 'no session daemon runs before the test');
   const output = tempOutputDir();
-  const child = spawn(process.execPath, [CLI, '--custom', "sh -c 'while :; do dd if=/dev/zero of=/dev/null bs=512 count=100 2>/dev/null; done'", '--output', output, ...LTTNG], {
+  const child = spawn(process.execPath, [CLI, '--custom', "sh -c 'while :; do dd if=/dev/zero of=/dev/null bs=512 count=100 2>/dev/null; done'", '--runs-dir', output, ...LTTNG], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

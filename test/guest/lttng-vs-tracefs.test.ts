@@ -92,7 +92,7 @@ async function record(backend: 'ftrace' | 'lttng', port: number): Promise<Record
       '--workload', `sh -c '${workload}'`,
       '--trace-workload',
       '--backend', backend,
-      '--output', output,
+      '--runs-dir', output,
     ],
     { timeoutMs: 600_000 },
   );

@@ -88,7 +88,7 @@ export async function runApp(
   const before = snapshotLeftovers().tmpEntries;
   let ended = false;
   let cliPid = 0;
-  const running = runCli([app, '--duration', String(durationSeconds), '--output', output, ...extraArgs], {
+  const running = runCli([app, '--duration', String(durationSeconds), '--runs-dir', output, ...extraArgs], {
     timeoutMs: 600_000,
     onSpawn: (pid) => (cliPid = pid),
   }).finally(() => {

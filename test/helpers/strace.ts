@@ -56,7 +56,7 @@ export async function recordDdAgainstStrace(blocks: number, extraArgs: string[] 
   const expected = straceCounts(command);
   assert.ok((expected.get('read') ?? 0) >= blocks);
   const output = tempOutputDir();
-  const result = await runCli(['--custom', command, '--output', output, ...extraArgs]);
+  const result = await runCli(['--custom', command, '--runs-dir', output, ...extraArgs]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   assert.equal(metadata.success, true, metadata.error ?? '');
