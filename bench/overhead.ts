@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
 import { findExecutable } from '../src/util/executables.js';
-import { readRunMetadata } from '../src/metadata/run-metadata.js';
+import { readRunMetadata, type RunPhase } from '../src/metadata/run-metadata.js';
 import { runUntraced } from './untraced-run.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -83,14 +83,15 @@ async function traced(app: string, args: string[]): Promise<TracedRun> {
     const metadata = readRunMetadata(join(output, runDir));
     const rate = THROUGHPUT[app]!.of(metadata.benchmark?.figures ?? {});
     if (rate === undefined) throw new Error(`traced ${app} run gave no throughput figure`);
-    const phase = (name: string) => metadata.phases.find((p) => p.name === name)?.seconds ?? 0;
+    const phase = (name: RunPhase) => metadata.phases.find((p) => p.name === name)?.seconds ?? 0;
+    const step = (name: string) => metadata.phases.find((p) => p.name === 'write')?.steps?.find((s) => s.name === name)?.seconds ?? 0;
     return {
       rate,
       events: metadata.trace?.events_total ?? 0,
       lost: metadata.trace?.events_lost_total ?? 0,
-      afterWorkloadSeconds: phase('stopping') + phase('writing CTF') + phase('writing text'),
-      ctfSeconds: phase('writing CTF'),
-      textSeconds: phase('writing text'),
+      afterWorkloadSeconds: phase('stop') + phase('write'),
+      ctfSeconds: step('ctf'),
+      textSeconds: step('text'),
     };
   } finally {
     rmSync(output, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeTrace } from '../src/analysis/analyze.js';
 import { METADATA_FORMAT_VERSION, MetadataFormatError, parseRunMetadata, readRunMetadata, writeMetadata, type RunMetadata } from '../src/metadata/run-metadata.js';
+import { PhaseClock } from '../src/session/run.js';
 import { TOOL_NAME, TOOL_VERSION } from '../src/version.js';
 import { writeEventTrace } from './helpers/event-trace.js';
 
@@ -61,16 +62,63 @@ test('what writeMetadata writes, readRunMetadata reads back whole, from the run 
   }
 });
 
-test('a metadata.json from before format_version reads as format 1', () => {
-  const { format_version: _, ...older } = sample();
-  assert.equal(parseRunMetadata(older, 'metadata.json').format_version, 1);
+test('format 1 (and a file from before format_version) is brought up to date: its phase names become the run\'s phases', () => {
+  const { format_version: _, ...unversioned } = sample();
+  const format1Phases = [
+    { name: 'preparing', seconds: 0.5 },
+    { name: 'recording', seconds: 0.25 },
+    { name: 'waiting for readiness', seconds: 1 },
+    { name: 'smoke test', seconds: 0.125 },
+    { name: 'benchmark', seconds: 10 },
+    { name: 'stopping', seconds: 2 },
+    { name: 'writing CTF', seconds: 3 },
+    { name: 'writing text', seconds: 4 },
+  ];
+  const expected = [
+    { name: 'prepare', seconds: 0.5 },
+    { name: 'launch', seconds: 0.25 },
+    { name: 'ready', seconds: 1.125 },
+    { name: 'workload', seconds: 10 },
+    { name: 'stop', seconds: 2 },
+    { name: 'write', seconds: 7, steps: [{ name: 'ctf', seconds: 3 }, { name: 'text', seconds: 4 }] },
+  ];
+  for (const old of [{ ...unversioned, phases: format1Phases }, { ...unversioned, format_version: 1, phases: format1Phases }]) {
+    const read = parseRunMetadata(old, 'metadata.json');
+    assert.equal(read.format_version, METADATA_FORMAT_VERSION);
+    assert.deepEqual(read.phases, expected);
+    assert.equal(read.application, 'redis', 'the seed fields are as they were');
+  }
+});
+
+test('the phase clock: one entry per phase in order, a phase entered again continues, steps within a phase', () => {
+  let now = 0;
+  const clock = new PhaseClock(() => now);
+  clock.enter('prepare');
+  now += 1000;
+  clock.enter('launch');
+  now += 500;
+  clock.enter('stop');
+  now += 250;
+  clock.enter('stop');
+  now += 250;
+  clock.enter('write', 'ctf');
+  now += 2000;
+  clock.enter('write', 'text');
+  now += 1000;
+  assert.deepEqual(clock.end(), [
+    { name: 'prepare', seconds: 1 },
+    { name: 'launch', seconds: 0.5 },
+    { name: 'stop', seconds: 0.5 },
+    { name: 'write', seconds: 3, steps: [{ name: 'ctf', seconds: 2 }, { name: 'text', seconds: 1 }] },
+  ]);
 });
 
 test('a newer format, another program, a damaged field or no JSON: one line naming the file and why', () => {
   const newer = { ...sample(), format_version: METADATA_FORMAT_VERSION + 1 };
   assert.throws(() => parseRunMetadata(newer, 'x/metadata.json'), (error: Error) => {
     assert.ok(error instanceof MetadataFormatError);
-    assert.match(error.message, /^x\/metadata\.json: written by a newer benchmark-tracer .*metadata format 2\); this one \(format 1\) cannot read it: upgrade$/);
+    const [newerVersion, ours] = [METADATA_FORMAT_VERSION + 1, METADATA_FORMAT_VERSION];
+    assert.match(error.message, new RegExp(`^x/metadata\\.json: written by a newer benchmark-tracer .*metadata format ${newerVersion}\\); this one \\(format ${ours}\\) cannot read it: upgrade$`));
     return true;
   });
   assert.throws(() => parseRunMetadata({ ...sample(), tool: { name: 'lttng', version: '2.13' } }, 'm.json'), /^MetadataFormatError: m\.json: not a metadata\.json written by benchmark-tracer$/);

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The command line: parse, call the library, print, exit. Nothing else.
 
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { RecordingRequest } from '../session/run.js';
 import { runEmergencyActions } from '../util/emergency.js';
 import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
@@ -34,9 +33,8 @@ async function printList(): Promise<void> {
 }
 
 async function printEvents(): Promise<void> {
-  const { ensureTracefs } = await import('../backends/ftrace/tracefs.js');
-  const tracefs = ensureTracefs();
-  process.stdout.write(readFileSync(join(tracefs, 'available_events'), 'utf8'));
+  const { availableEventsText } = await import('../backends/kernel-events.js');
+  process.stdout.write(availableEventsText());
 }
 
 async function record(options: RecordOptions): Promise<number> {

@@ -13,10 +13,23 @@ import { TOOL_NAME } from '../version.js';
 
 /**
  * Raised on every change a reader must know of (a field renamed, removed or
- * given a new meaning); adding a field does not raise it. Files before 1 had
- * no format_version and read as 1.
+ * given a new meaning); adding a field does not raise it. Older formats are
+ * brought up to this one as they are read (UPGRADES).
+ *   1  the first (files without format_version are 1)
+ *   2  phases named after the run's phases (RUN_PHASES), the writing's steps apart
  */
-export const METADATA_FORMAT_VERSION = 1;
+export const METADATA_FORMAT_VERSION = 2;
+
+/** The phases of a run, in order; metadata.json's `phases` names them. */
+export const RUN_PHASES = ['prepare', 'launch', 'ready', 'workload', 'stop', 'write'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+export interface PhaseRecord {
+  name: RunPhase;
+  seconds: number;
+  /** The parts of a phase that has several (write: ctf, then text). */
+  steps?: Array<{ name: string; seconds: number }>;
+}
 
 export const METADATA_FILE = 'metadata.json';
 
@@ -82,8 +95,8 @@ export interface RunMetadata {
   /** --userspace: the LTTng-UST trace in ust/; error says why it is missing or incomplete. */
   userspace: (Partial<UserspaceSummary> & { helpers: string[]; error: string | null }) | null;
   text: { file: string | null; produced_by: string | null; note: string | null };
-  /** Wall-clock seconds of each phase of the run, in order (RUN_PHASES' names). */
-  phases: Array<{ name: string; seconds: number }>;
+  /** Wall-clock seconds of each phase the run went through, in RUN_PHASES' order. */
+  phases: PhaseRecord[];
   warnings: string[];
 }
 
@@ -147,6 +160,39 @@ const REQUIRED: Record<string, Check> = {
   warnings: isStringArray,
 };
 
+/** Format 1 named the steps of the progress display; each maps to the phase (and step) it belongs to. */
+const FORMAT_1_PHASES: Record<string, [RunPhase, string?]> = {
+  preparing: ['prepare'],
+  recording: ['launch'],
+  'waiting for readiness': ['ready'],
+  'smoke test': ['ready'],
+  benchmark: ['workload'],
+  stopping: ['stop'],
+  'writing CTF': ['write', 'ctf'],
+  'writing text': ['write', 'text'],
+};
+
+function phasesFromFormat1(old: Array<{ name: string; seconds: number }>): PhaseRecord[] {
+  const phases: PhaseRecord[] = [];
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  for (const { name, seconds } of old) {
+    const [phase, step] = FORMAT_1_PHASES[name] ?? [];
+    if (!phase) continue;
+    let last = phases.at(-1);
+    if (last?.name !== phase) phases.push((last = { name: phase, seconds: 0 }));
+    last.seconds = round(last.seconds + seconds);
+    if (step) (last.steps ??= []).push({ name: step, seconds });
+  }
+  return phases;
+}
+
+/** From each older format to the next: the reader applies them in turn. */
+const UPGRADES: Record<number, (metadata: Record<string, unknown>) => void> = {
+  1: (m) => {
+    m.phases = phasesFromFormat1(m.phases as Array<{ name: string; seconds: number }>);
+  },
+};
+
 /** Checks a parsed metadata.json and brings an older format up to this one; `file` names it in errors. */
 export function parseRunMetadata(value: unknown, file: string): RunMetadata {
   if (!isObject(value)) throw new MetadataFormatError(file, 'not a metadata.json of a run (not a JSON object)');
@@ -164,7 +210,9 @@ export function parseRunMetadata(value: unknown, file: string): RunMetadata {
   for (const [field, check] of Object.entries(REQUIRED)) {
     if (!check(value[field])) throw new MetadataFormatError(file, `damaged: field "${field}" is ${field in value ? `not what it should be (${JSON.stringify(value[field])?.slice(0, 60)})` : 'missing'}`);
   }
-  return { ...(value as unknown as RunMetadata), format_version: METADATA_FORMAT_VERSION };
+  const upgraded: Record<string, unknown> = { ...value };
+  for (let from = version; from < METADATA_FORMAT_VERSION; from++) UPGRADES[from]!(upgraded);
+  return { ...(upgraded as unknown as RunMetadata), format_version: METADATA_FORMAT_VERSION };
 }
 
 /** Reads the metadata.json of a run directory, or the file at `path`. */
