@@ -7,7 +7,8 @@ import { runEmergencyActions } from '../util/emergency.js';
 import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { parseCommandLine, type RecordOptions } from './args.js';
-import { formatBytes, TerminalReporter } from './progress.js';
+import { formatBytes } from '../report/units.js';
+import { TerminalReporter } from './progress.js';
 
 // Each command loads its own modules when it runs: reading a trace does not
 // load the recorders, and recording does not load the reader's exporters.

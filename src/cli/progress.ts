@@ -3,6 +3,7 @@
 // notes and warnings otherwise.
 
 import type { LiveCounters } from '../backends/backend.js';
+import { formatBytes } from '../report/units.js';
 import type { RunPhase, RunReporter } from '../session/run.js';
 
 const REDRAW_MS = 250;
@@ -21,17 +22,6 @@ const LABELS: Record<ProgressPhase, string> = {
   analyzing: 'analyzing',
 };
 const STEP_LABELS: Record<string, string> = { ctf: 'CTF', text: 'text' };
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 export class TerminalReporter implements RunReporter {
   private readonly startedAt = Date.now();
