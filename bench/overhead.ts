@@ -4,12 +4,14 @@
 // throughput ratio traced/untraced with its spread and the events lost, for
 // the default run, --no-user-args, --system-wide, and strace -f and perf
 // trace where installed; then the time the run takes after the workload
-// (stop, CTF, text) and the converter's speed. A benchmark, not a test: it
+// (stop, CTF, text) and the converter's speed. With the ftrace backend, the
+// kernel floor too: the default run's tracefs instance recording with
+// nothing reading it (kernel-floor.ts), with the mono and the local clock. A benchmark, not a test: it
 // prints, it asserts nothing. --backends lttng,ftrace puts the two tracers
 // side by side (in the LTTng guest: npm run bench:lttng-guest).
 //
 //   npm run bench -- [--apps redis,nginx] [--pairs N] [--seconds N] [--events SET]
-//                    [--backends LIST] [--no-others] [--json]
+//                    [--backends LIST] [--no-others] [--no-floor] [--json]
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
 import { findExecutable } from '../src/util/executables.js';
 import { readRunMetadata, type RunPhase } from '../src/metadata/run-metadata.js';
+import { KernelOnlyRecording, type TraceClock } from './kernel-floor.js';
 import { runUntraced } from './untraced-run.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: 'default' },
     backends: { type: 'string', default: 'ftrace' },
     'no-others': { type: 'boolean', default: false },
+    'no-floor': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -49,9 +53,10 @@ const THROUGHPUT: Record<string, { unit: string; of(figures: Record<string, numb
 
 interface Variant {
   name: string;
-  /** benchmark-tracer's arguments, or a wrapper around the untraced server. */
+  /** benchmark-tracer's arguments, a wrapper around the untraced server, or the kernel floor with this clock. */
   traced?: string[];
   wrapper?: string[];
+  floor?: { clock: TraceClock; systemWide: boolean };
 }
 
 interface TracedRun {
@@ -98,11 +103,21 @@ async function traced(app: string, args: string[]): Promise<TracedRun> {
   }
 }
 
-async function untraced(app: string, wrapper: string[]): Promise<number> {
-  const result = await runUntraced(PROFILES[app]!, seconds, wrapper);
+async function untraced(app: string, wrapper: string[], floor?: KernelOnlyRecording): Promise<number> {
+  const result = await runUntraced(PROFILES[app]!, seconds, wrapper, floor && ((pid) => floor.follow(pid)));
   const rate = THROUGHPUT[app]!.of(result.figures);
   if (rate === undefined) throw new Error(`untraced ${app} run gave no throughput figure`);
   return rate;
+}
+
+async function kernelFloor(app: string, { clock, systemWide }: NonNullable<Variant['floor']>): Promise<{ rate: number; events: number }> {
+  const floor = KernelOnlyRecording.create(values.events!, seconds, clock, systemWide);
+  try {
+    const rate = await untraced(app, [], floor);
+    return { rate, events: floor.eventsWritten() };
+  } finally {
+    floor.remove();
+  }
 }
 
 const median = (xs: number[]) => {
@@ -130,6 +145,13 @@ function variantsToRun(): Variant[] {
           { name: `${backend}`, traced: args },
           { name: `${backend} --no-user-args`, traced: [...args, '--no-user-args'] },
           { name: `${backend} --system-wide`, traced: [...args, '--system-wide'] },
+          ...(values['no-floor']
+            ? []
+            : [
+                { name: 'kernel floor, mono clock', floor: { clock: 'mono' as const, systemWide: false } },
+                { name: 'kernel floor, local clock', floor: { clock: 'local' as const, systemWide: false } },
+                { name: 'kernel floor, system-wide', floor: { clock: 'local' as const, systemWide: true } },
+              ]),
         ]
       : [{ name: backend, traced: args }];
   });
@@ -167,6 +189,10 @@ async function main(): Promise<void> {
           runs.get(variant.name)!.push(run);
           ratios.get(variant.name)!.push(run.rate / base);
           line += `, ${variant.name} ${run.rate.toFixed(0)} (${run.events} events, ${run.lost} lost)`;
+        } else if (variant.floor) {
+          const floor = await kernelFloor(app, variant.floor);
+          ratios.get(variant.name)!.push(floor.rate / base);
+          line += `, ${variant.name} ${floor.rate.toFixed(0)} (${floor.events} events)`;
         } else {
           const rate = await untraced(app, variant.wrapper!);
           ratios.get(variant.name)!.push(rate / base);

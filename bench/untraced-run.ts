@@ -27,9 +27,9 @@ async function runClient(instance: AppInstance, command: string, deadline: numbe
 /**
  * Provisions `profile`, starts its server under `wrapper` (e.g. strace -f; [] for none), waits
  * until it answers and runs its benchmark for `seconds` as a traced run would; then stops and
- * removes everything.
+ * removes everything. `followServer` is given the server's pid before it runs its first instruction.
  */
-export async function runUntraced(profile: AppProfile, seconds: number, wrapper: string[]): Promise<UntracedResult> {
+export async function runUntraced(profile: AppProfile, seconds: number, wrapper: string[], followServer?: (pid: number) => void): Promise<UntracedResult> {
   const instance = await profile.provision({ durationSeconds: seconds });
   let server: GatedProcess | null = null;
   try {
@@ -41,6 +41,7 @@ export async function runUntraced(profile: AppProfile, seconds: number, wrapper:
       env: instance.server.env,
       prefix: [...(instance.launchPrefix ?? []), ...wrapper],
     });
+    followServer?.(server.pid);
     server.release();
     const readyBy = Date.now() + instance.readyTimeoutSeconds * 1000;
     while ((await runClient(instance, readyCommand, null)).code !== 0) {

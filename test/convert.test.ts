@@ -317,6 +317,36 @@ describe('built captures', () => {
     ]);
   });
 
+  test('a capture on the local clock: times mapped onto CLOCK_MONOTONIC through its samples, drift included, on every CPU', async () => {
+    const capture = join(tempDir(), 'capture');
+    // local runs 5 ms behind mono at first, 5 ms - 1000 ns a second later (NTP slewing mono).
+    const LOCAL_BEHIND = 5_000_000n;
+    const sample = (local: bigint, lag: bigint) => ({ localNs: String(local), monoNs: String(local + lag), errorNs: 500, cpu: 0 });
+    const L0 = T0 - LOCAL_BEHIND; // local's reading at the origin
+    const events = (at: bigint, fds: number[]) => ({
+      page: buildPage({ timestamp: at, items: fds.map((fd, i) => data(i === 0 ? 0 : 100, record('sys_enter_close', { common_pid: 500, fd }))) }),
+    });
+    writeCapture(capture, { ...base, clock: 'local', clockSamples: [sample(L0 + 1_000_000_000n, LOCAL_BEHIND - 1000n), sample(L0, LOCAL_BEHIND)] }, [
+      { cpu: 0, pages: [events(L0 + 10n, [1, 2]), events(L0 + 500_000_000n, [3])] },
+      { cpu: 1, pages: [events(L0 + 200n, [4]), events(L0 + 2_000_000_000n, [5])] },
+    ]);
+    const outDir = join(tempDir(), 'kernel');
+    await convert(capture, outDir);
+    const run = babeltrace(outDir, ['--clock-cycles']);
+    assert.equal(run.stderr, '');
+    const times = run.lines.flatMap((line) => {
+      const match = /^\[(\d+)\].*syscall_entry_close: .*\{ fd = (\d+) \}/.exec(line);
+      return match ? [[Number(match[2]), BigInt(match[1]!) - T0]] : [];
+    });
+    assert.deepEqual(times, [
+      [1, 10n],
+      [2, 110n],
+      [4, 200n],
+      [3, 500_000_000n - 500n], // halfway between the samples: half the drift
+      [5, 2_000_000_000n - 1000n], // after the last sample: its offset
+    ]);
+  });
+
   test('threads and names follow fork, exec and rename across CPUs, in time order', async () => {
     const capture = join(tempDir(), 'capture');
     writeCapture(capture, base, [

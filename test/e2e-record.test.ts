@@ -3,10 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { babeltraceEvents, CLI, ftraceDetails, onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltrace } from './helpers/babeltrace.js';
 import { recordDdAgainstStrace } from './helpers/strace.js';
 import { assertOnlyTreeTraced } from './helpers/tree-scope.js';
 import { freePort } from '../src/util/ports.js';
@@ -215,3 +216,65 @@ testNeeding(ROOT)('stopping waits for the whole process group: a child still shu
   assert.ok(text.events.some((e) => e.name === 'sched_process_exit' && e.procname === 'sleep'), 'the sleep of the trap handler too');
   rmSync(output, { recursive: true, force: true });
 });
+
+testNeeding(ROOT, tool('babeltrace2', 'babeltrace2'))('event times are CLOCK_MONOTONIC: syscalls fall between the traced process\'s own readings of it, on whichever trace clock the run chose', async () => {
+  const output = tempOutputDir();
+  const work = mkdtempSync(join(tmpdir(), 'bt-clock-'));
+  // Reads of /dev/zero recognisable by their byte counts, spread over 2.5 s, across the recorder's clock samples.
+  const script = join(work, 'reads.mjs');
+  writeFileSync(
+    script,
+    `import { openSync, readSync, writeFileSync } from 'node:fs';
+const fd = openSync('/dev/zero', 'r');
+const buffer = Buffer.alloc(${READ_BYTES + 100});
+const readings = [];
+for (let i = 0; i < 25; i++) {
+  const before = process.hrtime.bigint();
+  readSync(fd, buffer, 0, ${READ_BYTES} + i, null);
+  readings.push([String(before), String(process.hrtime.bigint())]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+writeFileSync(process.argv[2], JSON.stringify(readings));
+`,
+  );
+  try {
+    const readingsFile = join(work, 'readings.json');
+    const result = await runCli(['--custom', `${process.execPath} ${script} ${readingsFile}`, '--events', 'syscalls:sys_enter_read,syscalls:sys_exit_read', '--runs-dir', output]);
+    assert.equal(result.code, 0, result.stderr);
+    const { dir, metadata } = onlyRun(output);
+    const details = ftraceDetails(metadata);
+    const readings = (JSON.parse(readFileSync(readingsFile, 'utf8')) as [string, string][]).map(([a, b]) => [BigInt(a), BigInt(b)] as const);
+    const run = babeltrace(join(dir, 'kernel'), ['--clock-cycles']);
+    assert.equal(run.stderr, '');
+    // Each read: its entry's time, then its exit's (the next exit of the thread).
+    const calls = new Map<number, { entry: bigint; exit?: bigint }>();
+    let open: { entry: bigint; exit?: bigint } | null = null;
+    for (const line of run.lines) {
+      const entry = /^\[(\d+)\].*syscall_entry_read: .*count = (\d+) \}/.exec(line);
+      const index = entry ? Number(entry[2]) - READ_BYTES : -1;
+      if (entry && index >= 0 && index < readings.length) calls.set(index, (open = { entry: BigInt(entry[1]!) }));
+      const exit = /^\[(\d+)\].*syscall_exit_read: .*ret = (\d+)/.exec(line);
+      if (exit && open && Number(exit[2]) >= READ_BYTES) {
+        open.exit = BigInt(exit[1]!);
+        open = null;
+      }
+    }
+    assert.equal(calls.size, readings.length, 'every read is in the trace');
+    // The `local` clock is mapped through samples good to about a microsecond.
+    const slack = details.trace_clock === 'local' ? 2000n : 0n;
+    let closest: bigint | null = null;
+    readings.forEach(([before, after], i) => {
+      const { entry, exit } = calls.get(i)!;
+      assert.ok(exit !== undefined, `read #${i} has its exit`);
+      for (const gap of [entry - before, after - exit]) if (closest === null || gap < closest) closest = gap;
+      assert.ok(entry >= before - slack && exit <= after + slack, `read #${i} from ${entry} to ${exit} ns, read between ${before} and ${after}`);
+    });
+    console.log(`trace clock ${details.trace_clock}${details.trace_clock_reason ? ` (${details.trace_clock_reason})` : ''}: the closest event was ${closest} ns inside its bracket`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(output, { recursive: true, force: true });
+  }
+});
+
+/** Above anything else the traced node process reads at once. */
+const READ_BYTES = 777000;

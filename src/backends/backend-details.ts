@@ -19,7 +19,12 @@ export interface FtraceDetails {
   /** Our own tracefs instance (instances/<name>). */
   instance?: string;
   tracefs?: string;
-  trace_clock?: 'mono';
+  /** local where the TSC is stable (mapped to CLOCK_MONOTONIC through clock_samples), else mono. */
+  trace_clock?: 'mono' | 'local';
+  /** Why mono where local was wanted. */
+  trace_clock_reason?: string;
+  /** The local -> monotonic samples taken while recording, and how many failed. */
+  clock_samples?: { count: number; max_error_ns: number; offset_drift_ns: number; failed: number };
   buffer_mode?: 'discard';
   buffer_size_per_cpu_bytes?: number;
   sub_buffer_bytes?: number;

@@ -17,6 +17,9 @@
 //                    u64 LE  events lost on this CPU so far (cumulative,
 //                            from per_cpu/cpu<N>/stats, read just before
 //                            the pass)
+//   user-arguments.txt  bpftrace's lines, when paths and addresses are read
+
+import type { ClockSample } from './clock-sync.js';
 
 export const CAPTURE_MANIFEST = 'capture.json';
 export const PAGE_RECORD_HEADER_SIZE = 16;
@@ -73,8 +76,9 @@ export interface CaptureManifest {
   headerPage: string;
   headerEvent: string;
   events: CapturedEventFormat[];
-  /** trace_clock used (always "mono"). */
+  /** trace_clock used: "mono", or "local" mapped to it through clockSamples. */
   clock: string;
+  clockSamples?: ClockSample[];
   /** CLOCK_REALTIME - CLOCK_MONOTONIC in ns at trace start (decimal string). */
   realtimeOffsetNs: string;
   /** In time order, at least one; the first one's time is the trace's time origin. */

@@ -24,6 +24,7 @@ import type { FormatField } from './event-format.js';
 import { maxPayloadBytes, transcode } from './transcoder.js';
 import { STATEDUMP_EVENT_NAMES, statedumpEventClasses, statedumpEventCounts, writeStatedump } from './lttng-statedump.js';
 import { Task, TaskTable } from './task-table.js';
+import { LocalClockMap } from './clock-sync.js';
 import { parseSocketAddress, UserArguments, USER_ARGUMENTS_FILE } from './user-arguments.js';
 import { UNREAD_PATH } from '../../model/lttng-names.js';
 import { CtfStreamWriter } from '../../ctf/stream-writer.js';
@@ -51,13 +52,14 @@ const READ_BUDGET_BYTES = 64 << 20;
 export async function convertCaptureToCtf(opts: ConvertOptions): Promise<ConvertResult> {
   const manifest = JSON.parse(readFileSync(join(opts.captureDir, CAPTURE_MANIFEST), 'utf8')) as CaptureManifest;
   if (manifest.version !== 2) throw new Error(`unsupported capture version ${manifest.version}`);
-  if (manifest.clock !== 'mono') throw new Error(`capture used trace_clock "${manifest.clock}"; only "mono" converts to the monotonic clock`);
+  if (manifest.clock !== 'mono' && manifest.clock !== 'local') throw new Error(`capture used trace_clock "${manifest.clock}"; only "mono" and "local" convert to the monotonic clock`);
   const layout = parsePageLayout(manifest.headerPage);
   checkHeaderEvent(manifest.headerEvent);
 
   mkdirSync(opts.outDir, { recursive: true });
   if (manifest.statedumps.length === 0) throw new Error('capture has no statedump: its first one is the time origin');
   const origin = timestampNs(manifest.statedumps[0]!.timestampNs);
+  const clockMap = manifest.clock === 'local' ? new LocalClockMap(manifest.clockSamples ?? [], origin) : null;
   const uuid = randomUUID();
   const uuidBytes = Uint8Array.from(uuid.replaceAll('-', '').match(/../g)!.map((h) => parseInt(h, 16)));
   const cpus = [...manifest.cpus].sort((a, b) => a - b);
@@ -72,7 +74,7 @@ export async function convertCaptureToCtf(opts: ConvertOptions): Promise<Convert
         new CtfStreamWriter({ path: join(opts.outDir, streams[i]!), traceUuid: uuidBytes, streamInstanceId: cpu, cpuId: cpu, timeOrigin: origin }),
       );
     }
-    const cursors = cpus.map((cpu, i) => new CpuCursor(cpu, writers[i]!, readers[i]!, layout, origin));
+    const cursors = cpus.map((cpu, i) => new CpuCursor(cpu, writers[i]!, readers[i]!, layout, origin, clockMap));
     const argumentsFile = join(opts.captureDir, USER_ARGUMENTS_FILE);
     const userArguments = existsSync(argumentsFile) ? UserArguments.read(argumentsFile) : null;
     const replay = new Replay(manifest, cursors, opts, userArguments, origin);
@@ -202,7 +204,7 @@ class Replay {
       // Emit from the earliest CPU until another one (or a statedump) comes first.
       do {
         this.emit(best!);
-        if (++best!.index < best!.page.count) best!.time = Math.max(best!.pageOffset + best!.page.deltas[best!.index]!, best!.time);
+        if (++best!.index < best!.page.count) best!.time = Math.max(best!.timeOf(best!.index), best!.time);
         else await best!.advance();
       } while (best!.time <= second && best!.time < this.nextDumpAt);
     }
@@ -293,7 +295,7 @@ class CpuCursor {
   view: DataView | null = null;
   bytes: Uint8Array | null = null;
   index = 0;
-  /** The page timestamp, as ns from the trace origin. */
+  /** The page timestamp, as ns from the trace origin (on the `local` clock: from its reading at the origin). */
   pageOffset = 0;
   /** The next event's time, as ns from the origin; Infinity when done. Never decreases. */
   time = -Infinity;
@@ -315,7 +317,14 @@ class CpuCursor {
     readonly reader: PageFileReader,
     private readonly layout: PageLayout,
     private readonly origin: TimestampNs,
+    private readonly clockMap: LocalClockMap | null,
   ) {}
+
+  /** The time of the page's event `index`, as monotonic ns from the trace origin. */
+  timeOf(index: number): number {
+    const time = this.pageOffset + this.page.deltas[index]!;
+    return this.clockMap ? this.clockMap.toMonotonic(time) : time;
+  }
 
   /** Both sources count the same losses (overwritten events): the larger one is the count. */
   lostPlaced(): number {
@@ -346,7 +355,7 @@ class CpuCursor {
         this.writer.setDiscarded(this.lostPlaced());
       }
       if (this.page.count === 0) continue;
-      const pageOffset = Number(this.page.timestamp - this.origin);
+      const pageOffset = Number(this.page.timestamp - (this.clockMap?.localOrigin ?? this.origin));
       if (!Number.isSafeInteger(pageOffset)) {
         // A page stamped more than 104 days away from the trace start is corrupt.
         this.skipped += this.page.count;
@@ -354,7 +363,7 @@ class CpuCursor {
       }
       this.index = 0;
       this.pageOffset = pageOffset;
-      this.time = Math.max(this.pageOffset + this.page.deltas[0]!, this.time);
+      this.time = Math.max(this.timeOf(0), this.time);
       return;
     }
   }

@@ -21,12 +21,15 @@ import {
 import { errorMessage } from '../../util/errors.js';
 import { convertCaptureToCtf } from './convert.js';
 import { UserArgumentRecorder } from './user-argument-recorder.js';
+import { ClockSampler, localClockUnusable, type ClockSample } from './clock-sync.js';
 import { ensureTracefs, removeStaleInstances, TracefsInstance } from './tracefs.js';
 import { allPids, fdFlags, memAvailableBytes, networkNamespace, openFiles, tasksOf } from '../../util/procfs.js';
 import { socketInode, socketTable, type SocketEndpoint } from '../../util/proc-net.js';
 import { monotonicNs, realtimeOffsetNs } from '../../util/clock.js';
 
 const DRAIN_INTERVAL_MS = 200;
+/** The `local` clock is sampled against CLOCK_MONOTONIC every this many drains (and at start and stop). */
+const DRAINS_PER_CLOCK_SAMPLE = 5;
 /** Held on the output's filesystem during the recording, freed for the manifest and metadata.json. */
 const END_RESERVE_BYTES = 4 << 20;
 const WRITE_BATCH_BYTES = 1 << 20;
@@ -92,6 +95,10 @@ export class FtraceBackend implements RecordingBackend {
   /** Which pass over the buffers this is; stored with each page so losses can be placed between passes. */
   private drainNumber = 0;
   private userArguments: UserArgumentRecorder | null = null;
+  private clock: 'mono' | 'local' = 'mono';
+  private clockSampler: ClockSampler | null = null;
+  private readonly clockSamples: ClockSample[] = [];
+  private clockSampleFailures = 0;
 
   constructor(private readonly options: BackendOptions) {
     this.captureDir = join(options.workDir, 'ftrace-capture');
@@ -105,7 +112,12 @@ export class FtraceBackend implements RecordingBackend {
     await stat('/');
     const instance = (this.instance = TracefsInstance.create(tracefs));
     instance.write('tracing_on', '0');
-    instance.write('trace_clock', 'mono');
+    const localUnusable = localClockUnusable(tracefs);
+    if (localUnusable === null) {
+      this.clockSampler = ClockSampler.create(tracefs);
+      this.clock = 'local';
+    }
+    instance.write('trace_clock', this.clock);
     instance.write('options/overwrite', '0');
     instance.write('options/event-fork', this.options.systemWide ? '0' : '1');
 
@@ -155,7 +167,8 @@ export class FtraceBackend implements RecordingBackend {
     Object.assign(this.details, {
       instance: instance.name,
       tracefs,
-      trace_clock: 'mono',
+      trace_clock: this.clock,
+      ...(localUnusable === null ? {} : { trace_clock_reason: `mono: ${localUnusable}` }),
       buffer_mode: 'discard',
       buffer_size_per_cpu_bytes: bufferBytes,
       sub_buffer_bytes: this.pageSize,
@@ -196,6 +209,7 @@ export class FtraceBackend implements RecordingBackend {
     this.details.realtime_offset_ns = this.offsetNs.toString();
     // Space held back for the end: on a full disk the manifest (and the run's metadata.json) still fit.
     writeFileSync(this.reservePath, Buffer.alloc(END_RESERVE_BYTES));
+    this.sampleClock('start');
     instance.write('tracing_on', '1');
     this.started = true;
     this.drainTimer = setInterval(() => this.drainAllOrFail(), DRAIN_INTERVAL_MS);
@@ -274,6 +288,10 @@ export class FtraceBackend implements RecordingBackend {
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     instance.write('tracing_on', '0');
+    this.sampleClock('during');
+    this.clockSampler?.remove();
+    this.clockSampler = null;
+    if (this.clockSamples.length > 0) this.details.clock_samples = { ...describeSamples(this.clockSamples), failed: this.clockSampleFailures };
     await this.userArguments?.stop();
     this.drainAllOrFail();
     const lostAtEnd: Record<string, number> = {};
@@ -316,7 +334,24 @@ export class FtraceBackend implements RecordingBackend {
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     this.closeDrains();
+    this.clockSampler?.remove();
+    this.clockSampler = null;
     this.instance?.remove();
+  }
+
+  /**
+   * On the `local` clock, one more pair of readings for the converter's
+   * mapping to CLOCK_MONOTONIC. The first one must succeed; a later one that
+   * fails leaves the mapping to the others, and is counted.
+   */
+  private sampleClock(when: 'start' | 'during'): void {
+    if (!this.clockSampler) return;
+    try {
+      this.clockSamples.push(this.clockSampler.sample());
+    } catch (error) {
+      if (when === 'start') throw error;
+      this.clockSampleFailures++;
+    }
   }
 
   private requireInstance(): TracefsInstance {
@@ -328,6 +363,7 @@ export class FtraceBackend implements RecordingBackend {
     const instance = this.instance;
     if (!instance) return;
     this.drainNumber++;
+    if (this.drainNumber % DRAINS_PER_CLOCK_SAMPLE === 0) this.sampleClock('during');
     for (const drain of this.drains) {
       if (drain.pipeFd < 0) continue;
       drain.lostSoFar = instance.cpuStats(drain.cpu).lost;
@@ -392,7 +428,8 @@ export class FtraceBackend implements RecordingBackend {
       headerPage: readFileSync(join(events, 'header_page'), 'utf8'),
       headerEvent: readFileSync(join(events, 'header_event'), 'utf8'),
       events: this.formats,
-      clock: 'mono',
+      clock: this.clock,
+      ...(this.clock === 'local' ? { clockSamples: this.clockSamples } : {}),
       realtimeOffsetNs: this.offsetNs.toString(),
       statedumps: this.statedumpsTaken.length > 0 ? this.statedumpsTaken : [{ label: 'start', timestampNs: monotonicNs().toString(), tasks: [], fds: [] }],
       lostAtEnd,
@@ -426,4 +463,14 @@ function enableEvents(instance: TracefsInstance, events: Tracepoint[]): void {
     if (names.length === countBySystem.get(system)) instance.write(`events/${system}/enable`, '1');
     else for (const name of names) instance.write(`events/${system}/${name}/enable`, '1');
   }
+}
+
+/** How good the `local` to CLOCK_MONOTONIC mapping is: the samples' widest error, and how far the offset moved. */
+function describeSamples(samples: readonly ClockSample[]): { count: number; max_error_ns: number; offset_drift_ns: number } {
+  const offsets = samples.map((s) => Number(BigInt(s.monoNs) - BigInt(s.localNs)));
+  return {
+    count: samples.length,
+    max_error_ns: Math.max(...samples.map((s) => s.errorNs)),
+    offset_drift_ns: Math.max(...offsets) - Math.min(...offsets),
+  };
 }
