@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
 import { findExecutable } from '../src/util/executables.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import { readRunMetadata, type RunPhase } from '../src/metadata/run-metadata.js';
 import { KernelOnlyRecording, type TraceClock } from './kernel-floor.js';
 import { runUntraced } from './untraced-run.js';
 
@@ -82,20 +82,21 @@ function runCli(args: string[]): Promise<{ code: number | null; stderr: string }
 async function traced(app: string, args: string[]): Promise<TracedRun> {
   const output = mkdtempSync(join(tmpdir(), 'bt-bench-'));
   try {
-    const result = await runCli([app, '--quiet', '--output', output, '--duration', String(seconds), '--events', values.events!, ...args]);
+    const result = await runCli([app, '--quiet', '--runs-dir', output, '--duration', String(seconds), '--events', values.events!, ...args]);
     if (result.code !== 0) throw new Error(`traced ${app} run failed: ${result.stderr.trim()}`);
     const runDir = readdirSync(output).find((e) => e !== 'latest')!;
-    const metadata = JSON.parse(readFileSync(join(output, runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(join(output, runDir));
     const rate = THROUGHPUT[app]!.of(metadata.benchmark?.figures ?? {});
     if (rate === undefined) throw new Error(`traced ${app} run gave no throughput figure`);
-    const phase = (name: string) => metadata.phases.find((p) => p.name === name)?.seconds ?? 0;
+    const phase = (name: RunPhase) => metadata.phases.find((p) => p.name === name)?.seconds ?? 0;
+    const step = (name: string) => metadata.phases.find((p) => p.name === 'write')?.steps?.find((s) => s.name === name)?.seconds ?? 0;
     return {
       rate,
       events: metadata.trace?.events_total ?? 0,
       lost: metadata.trace?.events_lost_total ?? 0,
-      afterWorkloadSeconds: phase('stopping') + phase('writing CTF') + phase('writing text'),
-      ctfSeconds: phase('writing CTF'),
-      textSeconds: phase('writing text'),
+      afterWorkloadSeconds: phase('stop') + phase('write'),
+      ctfSeconds: step('ctf'),
+      textSeconds: step('text'),
     };
   } finally {
     rmSync(output, { recursive: true, force: true });

@@ -83,7 +83,7 @@ export function redisKernelTrace(dir: string, durationSeconds: number): string {
   const existing = found();
   if (existing) return existing;
   mkdirSync(dir, { recursive: true });
-  run(process.execPath, [CLI, 'redis', '--duration', String(durationSeconds), '--output', dir, '-q']);
+  run(process.execPath, [CLI, 'redis', '--duration', String(durationSeconds), '--runs-dir', dir, '-q']);
   const trace = found();
   if (!trace) throw new Error(`benchmark-tracer redis wrote no kernel/ trace under ${dir}: ${readdirSync(dir).join(', ')}`);
   // The run's own text of it (gigabytes) is not needed here.

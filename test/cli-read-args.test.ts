@@ -97,3 +97,60 @@ test('--buffer-size: binary units, at least 4K, one-line error otherwise', () =>
   const none = parseCommandLine(['--custom', 'true']);
   assert.equal(none.kind === 'record' ? none.options.bufferBytes : undefined, null);
 });
+
+test('one specification: subcommands, record as the default, one meaning per option, the old spellings with a note', () => {
+  const notes: string[] = [];
+  const record = (argv: string[]) => {
+    const command = parseCommandLine(argv, (note) => notes.push(note));
+    assert.equal(command.kind, 'record', argv.join(' '));
+    return command.kind === 'record' ? command.options : null!;
+  };
+  assert.equal(record(['redis', '--runs-dir', '/tmp/runs']).runsDir, '/tmp/runs');
+  assert.equal(record(['record', 'redis']).application, 'redis');
+  assert.equal(record(['--duration', '5', 'redis']).application, 'redis');
+  assert.equal(record(['redis']).runsDir, 'traces');
+  assert.deepEqual(notes, []);
+  assert.equal(record(['redis', '-o', '/tmp/old']).runsDir, '/tmp/old');
+  assert.equal(record(['redis', '--output', '/tmp/old']).runsDir, '/tmp/old');
+  assert.equal(notes.length, 2);
+  assert.match(notes[0]!, /-o\/--output for a recording is deprecated: use --runs-dir DIR/);
+  assert.throws(() => parseCommandLine(['redis', '--runs-dir', 'a', '-o', 'b']), /same option; give one/);
+  assert.equal(record(['--no-user-args', '--custom', 'ls']).userArguments, false);
+  assert.equal(record(['--custom', 'ls']).userArguments, true);
+
+  assert.equal(parseCommandLine(['list']).kind, 'list');
+  assert.equal(parseCommandLine(['list', '--events']).kind, 'list-events');
+  assert.equal(parseCommandLine(['--list-events']).kind, 'list-events');
+  assert.equal(parseCommandLine(['--version']).kind, 'version');
+  assert.deepEqual(parseCommandLine(['compare', 'a', 'b', '--top', '3', '-o', 'c.txt']), { kind: 'compare', traceA: 'a', traceB: 'b', json: false, outputFile: 'c.txt', top: 3, quiet: false });
+
+  // An option of another command says where it goes; an unknown one says so.
+  assert.throws(() => parseCommandLine(['view', 'a', '--json']), /^UserError: --json goes with analyze and compare, not view \(see view --help\)$/);
+  assert.throws(() => parseCommandLine(['convert', 'a', '--top', '3']), /--top goes with analyze and compare, not convert/);
+  assert.throws(() => parseCommandLine(['analyze', 'a', '--nope']), /^UserError: Unknown option '--nope'/);
+  assert.throws(() => parseCommandLine(['compare', 'a']), /missing required argument 'traceB' \(see compare --help\)/);
+  assert.throws(() => parseCommandLine(['analyze', 'a', 'b']), /too many arguments/);
+});
+
+test('--help is generated from the specification: every command, the exit status; each command its own options', async () => {
+  const help = parseCommandLine(['--help']);
+  assert.equal(help.kind, 'help');
+  const text = help.kind === 'help' ? help.text : '';
+  for (const command of ['record', 'convert', 'view', 'analyze', 'compare', 'doctor', 'list']) assert.match(text, new RegExp(`^  ${command}\\b`, 'm'), command);
+  assert.match(text, /Exit status:\n  0 {4}done\n  1 {4}the run failed/);
+  const analyze = parseCommandLine(['analyze', '--help']);
+  assert.match(analyze.kind === 'help' ? analyze.text : '', /--top <n>[\s\S]*--html <file>|--html <file>[\s\S]*--top <n>/);
+  const record = parseCommandLine(['record', '--help']);
+  const recordText = record.kind === 'help' ? record.text : '';
+  assert.match(recordText, /--runs-dir <dir>/);
+  assert.match(recordText, /--userspace \[list\]/);
+  assert.doesNotMatch(recordText, /--output/, 'the deprecated spelling is not advertised');
+  const run = await runCli(['--help']);
+  assert.equal(run.code, 0);
+  assert.equal(run.stderr, '');
+  assert.equal(run.stdout, text);
+  const usage = await runCli(['analyze', 'a', '--nope']);
+  assert.equal(usage.code, 2);
+  assert.equal(usage.stdout, '');
+  assert.match(usage.stderr, /^benchmark-tracer: Unknown option '--nope' \(see analyze --help\)\n$/);
+});

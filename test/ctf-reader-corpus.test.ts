@@ -54,7 +54,7 @@ test('a fresh trace from our recorder: text equals babeltrace2, and convert prin
 });
 
 async function checkFreshTrace(output: string): Promise<void> {
-  const result = await runCli(['--custom', "sh -c 'ls / >/dev/null; echo hi | cat >/dev/null'", '--output', output, '-q']);
+  const result = await runCli(['--custom', "sh -c 'ls / >/dev/null; echo hi | cat >/dev/null'", '--runs-dir', output, '-q']);
   assert.equal(result.code, 0, result.stderr);
   const { dir } = onlyRun(output);
   const kernel = join(dir, 'kernel');

@@ -12,15 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnalysisReport } from '../src/analysis/model.js';
 import type { Comparison } from '../src/analysis/compare.js';
-import { CLI, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { CLI, onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
 import { babeltraceSyscallCounts } from './helpers/syscall-counts.js';
 import { freePort } from '../src/util/ports.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
 
-function isRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
-}
 
 /** Runs the CLI with the given stdout and stderr fds (files the traced command inherits). */
 function runCliWithFds(args: string[], stdoutFd: number, stderrFd: number): Promise<number | null> {
@@ -52,8 +50,7 @@ after(() => {
   for (const dir of outputs) rmSync(dir, { recursive: true, force: true });
 });
 
-test('a command with known I/O: exactly N bytes in K writes to the file, read back, and the sleep latency', async () => {
-  isRoot();
+testNeeding(ROOT)('a command with known I/O: exactly N bytes in K writes to the file, read back, and the sleep latency', async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'bt-known-'));
   const file = join(scratch, 'data.bin');
   // The traced command inherits the CLI's stdout and stderr: both this file,
@@ -67,7 +64,7 @@ test('a command with known I/O: exactly N bytes in K writes to the file, read ba
     `dd bs=${BLOCK} count=${BLOCKS} status=none <&1 >/dev/null; sleep ${SLEEP_S}`;
   let code: number | null;
   try {
-    code = await runCliWithFds(['--custom', command, '--output', output, '-q'], readFd, writeFd);
+    code = await runCliWithFds(['--custom', command, '--runs-dir', output, '-q'], readFd, writeFd);
   } finally {
     closeSync(readFd);
     closeSync(writeFd);
@@ -98,9 +95,7 @@ test('a command with known I/O: exactly N bytes in K writes to the file, read ba
   rmSync(scratch, { recursive: true, force: true });
 });
 
-test('a file opened during the run: its path comes from the openat events, with exact bytes and counts', async () => {
-  isRoot();
-  requireTool('bpftrace', 'bpftrace');
+testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('a file opened during the run: its path comes from the openat events, with exact bytes and counts', async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'bt-known-'));
   const file = join(scratch, 'written.bin');
   const output = tempOutputDir();
@@ -108,7 +103,7 @@ test('a file opened during the run: its path comes from the openat events, with 
   const command =
     `dd if=/dev/zero of=${file} bs=${BLOCK} count=${BLOCKS} status=none; ` +
     `dd if=${file} of=/dev/null bs=${BLOCK} count=${BLOCKS} status=none; sleep ${SLEEP_S}`;
-  const result = await runCli(['--custom', command, '--output', output, '-q']);
+  const result = await runCli(['--custom', command, '--runs-dir', output, '-q']);
   assert.equal(result.code, 0, result.stderr);
   const { dir } = onlyRun(output);
   const report = await analyzeJson(dir);
@@ -124,11 +119,7 @@ test('a file opened during the run: its path comes from the openat events, with 
   rmSync(scratch, { recursive: true, force: true });
 });
 
-test('connections accepted and made, each with its peer address from the trace', async () => {
-  isRoot();
-  requireTool('bpftrace', 'bpftrace');
-  requireTool('redis-server', 'redis-server');
-  requireTool('redis-benchmark', 'redis-tools');
+testNeeding(ROOT, tool('bpftrace', 'bpftrace'), tool('redis-server', 'redis-server'), tool('redis-benchmark', 'redis-tools'))('connections accepted and made, each with its peer address from the trace', async () => {
   const port = await freePort();
   const clients = 3;
   const output = tempOutputDir();
@@ -138,7 +129,7 @@ test('connections accepted and made, each with its peer address from the trace',
     '--workload', `redis-benchmark -p ${port} -n 300 -c ${clients} -t ping -q`,
     '--trace-workload',
     '--events', 'sched:sched_switch,syscalls:*',
-    '--output', output, '-q',
+    '--runs-dir', output, '-q',
   ]);
   assert.equal(result.code, 0, result.stderr);
   const report = await analyzeJson(onlyRun(output).dir);
@@ -153,11 +144,9 @@ test('connections accepted and made, each with its peer address from the trace',
   assert.ok(accepted.every((c) => c.receivedBytes > 0 && c.sentBytes > 0), 'requests came in and answers went out on each');
 });
 
-test('system-wide: per CPU, busy + idle = traced time, and busy time equals a count from babeltrace2 text', async () => {
-  isRoot();
-  requireTool('babeltrace2', 'babeltrace2');
+testNeeding(ROOT, tool('babeltrace2', 'babeltrace2'))('system-wide: per CPU, busy + idle = traced time, and busy time equals a count from babeltrace2 text', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'sleep 1', '--system-wide', '--events', 'sched:sched_switch,sched:sched_waking,syscalls:sys_enter_write,syscalls:sys_exit_write', '--output', output, '-q']);
+  const result = await runCli(['--custom', 'sleep 1', '--system-wide', '--events', 'sched:sched_switch,sched:sched_waking,syscalls:sys_enter_write,syscalls:sys_exit_write', '--runs-dir', output, '-q']);
   assert.equal(result.code, 0, result.stderr);
   const { dir } = onlyRun(output);
   const report = await analyzeJson(dir);
@@ -212,7 +201,7 @@ test('system-wide: per CPU, busy + idle = traced time, and busy time equals a co
   rmSync(output, { recursive: true, force: true });
 });
 
-test('compare: a trace against itself gives ratio 1 on every figure; the terminal view shows x1.00', async () => {
+testNeeding(ROOT)('compare: a trace against itself gives ratio 1 on every figure; the terminal view shows x1.00', async () => {
   assert.ok(knownRun, 'the known-I/O test ran first');
   const json = await runCli(['compare', knownRun, knownRun, '--json', '-q']);
   assert.equal(json.code, 0, json.stderr);

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { assertIntrudersRefused, webServerPlan, type LiveInstance } from './helpers/intruder.js';
-import { requireTool } from './helpers/cli.js';
 import { assertWorkersServe, systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
 import { parseAbOutput } from '../src/apps/web-server.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 const SYSTEM_PATHS = ['/var/log/apache2', '/var/lib/apache2', '/run/apache2', '/var/www', '/etc/apache2'];
 const systemDirsState = () => systemPathsState(SYSTEM_PATHS);
@@ -42,9 +42,7 @@ test('ab report parser', () => {
   assert.equal(parseAbOutput('Complete requests: 10\nFailed requests: 0\n').non_2xx_responses, 0, 'ab leaves out a zero count');
 });
 
-test('apache: ab figures, workers forked by the master accept and send, 127.0.0.1 only, nothing left; system dirs untouched', async () => {
-  requireTool('apache2', 'apache2');
-  requireTool('ab', 'apache2-utils');
+testNeeding(ROOT, tool('apache2', 'apache2'), tool('ab', 'apache2-utils'))('apache: ab figures, workers forked by the master accept and send, 127.0.0.1 only, nothing left; system dirs untouched', async () => {
 
   const systemBefore = systemDirsState();
   const before = snapshotLeftovers();

@@ -1,13 +1,13 @@
 // Docker end to end: a private dockerd (and the containerd it starts) under a
 // container lifecycle loop, traced down to the containers' own processes.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { assertIntrudersRefused } from './helpers/intruder.js';
-import { requireTool, type TextEvent } from './helpers/cli.js';
+import { type TextEvent } from './helpers/cli.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 /** Paths dockerd, containerd and the shims create outside their roots when missing; the run must leave them as it found them. */
 const HOST_PATHS = ['/run/docker', '/run/containerd', '/opt/containerd', '/etc/docker/key.json'];
@@ -46,9 +46,7 @@ function processParents(events: TextEvent[]): Map<number, number> {
   return parents;
 }
 
-test('docker: lifecycle figures, dockerd -> containerd -> shim -> container traced, no other user gets in, nothing left', async () => {
-  requireTool('dockerd', 'docker.io');
-  requireTool('busybox', 'busybox-static');
+testNeeding(ROOT, tool('dockerd', 'docker.io'), tool('busybox', 'busybox-static'))('docker: lifecycle figures, dockerd -> containerd -> shim -> container traced, no other user gets in, nothing left', async () => {
 
   const hostPathsBefore = HOST_PATHS.map((p) => [p, existsSync(p)]);
   const interfacesBefore = networkInterfaces();

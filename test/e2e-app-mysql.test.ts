@@ -1,6 +1,6 @@
 // MariaDB end to end: a private mariadbd (as the mysql user) under mariadb-slap, traced.
 
-import { test } from 'node:test';
+import { ROOT, testNeeding } from './helpers/machine.js';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ const SLAP_CLIENTS = 8;
 
 const tidsDoing = (events: TextEvent[], name: string) => new Set(events.filter((e) => e.name === name).map((e) => e.tid));
 
-test('mysql: mariadb-slap figures, server threads on their client sockets, run as mysql, no other user gets in, nothing left', async () => {
+testNeeding(ROOT)('mysql: mariadb-slap figures, server threads on their client sockets, run as mysql, no other user gets in, nothing left', async () => {
   requirePrograms('mysql');
   requireProgram(['mariadb-install-db', 'mysql_install_db'], 'mariadb-server');
   const mysqlUser = serviceUser('mysql', 'mariadb-server');

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { assertIntrudersRefused, webServerPlan, type LiveInstance } from './helpers/intruder.js';
-import { requireTool } from './helpers/cli.js';
 import { assertNginxServed } from './helpers/app-checks.js';
 import { systemPathsState, WEB_SERVER_EVENTS } from './helpers/web-server-checks.js';
 import { parseWrkOutput } from '../src/apps/web-server.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 const SYSTEM_PATHS = ['/var/log/nginx', '/var/lib/nginx', '/run/nginx.pid', '/var/www', '/etc/nginx'];
 const systemDirsState = () => systemPathsState(SYSTEM_PATHS);
@@ -51,9 +51,7 @@ test('wrk report parser', () => {
   assert.deepEqual(parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused'), {});
 });
 
-test('nginx: wrk figures, two workers forked by the master accept and send, 127.0.0.1 only, nothing left; system dirs untouched', async () => {
-  requireTool('nginx', 'nginx');
-  requireTool('wrk', 'wrk');
+testNeeding(ROOT, tool('nginx', 'nginx'), tool('wrk', 'wrk'))('nginx: wrk figures, two workers forked by the master accept and send, 127.0.0.1 only, nothing left; system dirs untouched', async () => {
 
   const systemBefore = systemDirsState();
   const before = snapshotLeftovers();

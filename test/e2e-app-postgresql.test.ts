@@ -1,7 +1,7 @@
 // PostgreSQL end to end: a private cluster's postmaster (as postgres) under
 // pgbench, traced; another PostgreSQL on the machine keeps running untouched.
 
-import { test } from 'node:test';
+import { ROOT, testNeeding } from './helpers/machine.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { freePort } from '../src/util/ports.js';
 
 const PGBENCH_CLIENTS = 8;
 
-test('postgresql: pgbench figures, a backend forked per connection, no other user gets in, nothing left; another PostgreSQL keeps running', async () => {
+testNeeding(ROOT)('postgresql: pgbench figures, a backend forked per connection, no other user gets in, nothing left; another PostgreSQL keeps running', async () => {
   const programs = requirePrograms('postgresql');
   const bin = dirname(realpathSync(programs.postgres!));
   const postgresUser = serviceUser('postgres', 'postgresql');

@@ -1,6 +1,5 @@
 // Redis end to end: a private redis-server under redis-benchmark, traced.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,12 +8,10 @@ import { join } from 'node:path';
 import { assertNothingLeftBehind, runApp, snapshotLeftovers } from './helpers/app-run.js';
 import { assertRedisServed } from './helpers/app-checks.js';
 import { assertIntrudersRefused, assertNamespaceGone, type LiveInstance } from './helpers/intruder.js';
-import { requireTool } from './helpers/cli.js';
 import { freePort } from '../src/util/ports.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
-test('redis: benchmark figures, server syscalls on its socket, no other user gets in, nothing left; another Redis keeps running', async () => {
-  requireTool('redis-server', 'redis-server');
-  requireTool('redis-benchmark', 'redis-tools');
+testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('redis-benchmark', 'redis-tools'))('redis: benchmark figures, server syscalls on its socket, no other user gets in, nothing left; another Redis keeps running', async () => {
 
   // An unrelated Redis, standing for the machine's own: it must not be touched.
   const otherPort = await freePort();

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli, tempOutputDir } from './helpers/cli.js';
+import { ROOT, testNeeding } from './helpers/machine.js';
 
 function assertOneLineError(result: { code: number | null; stderr: string; stdout: string }, pattern: RegExp): void {
   assert.notEqual(result.code, 0);
@@ -17,9 +18,9 @@ function assertOneLineError(result: { code: number | null; stderr: string; stdou
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 }
 
-test('unknown event: error names close matches', async () => {
+testNeeding(ROOT)('unknown event: error names close matches', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--events', 'sched_swich', '--output', output]);
+  const result = await runCli(['--custom', 'true', '--events', 'sched_swich', '--runs-dir', output]);
   assertOneLineError(result, /unknown event "sched_swich".*sched_switch/);
   assert.equal(result.code, 2);
   assert.deepEqual(readdirSync(output), [], 'no run directory for a run that never started');
@@ -32,31 +33,30 @@ test('unknown application', async () => {
   assert.equal(result.code, 2);
 });
 
-test('a command that does not exist', async () => {
+testNeeding(ROOT)('a command that does not exist', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'no-such-program-xyz --flag', '--output', output]);
+  const result = await runCli(['--custom', 'no-such-program-xyz --flag', '--runs-dir', output]);
   assertOneLineError(result, /command not found: no-such-program-xyz/);
   rmSync(output, { recursive: true, force: true });
 });
 
-test('an output directory that is not writable', async () => {
+testNeeding(ROOT)('an output directory that is not writable', async () => {
   const output = tempOutputDir();
   const file = join(output, 'a-file');
   writeFileSync(file, '');
-  const result = await runCli(['--custom', 'true', '--output', join(file, 'traces')]);
+  const result = await runCli(['--custom', 'true', '--runs-dir', join(file, 'traces')]);
   assertOneLineError(result, /output directory .* is not writable/);
   rmSync(output, { recursive: true, force: true });
 });
 
-test('not root: one line that says so', () => {
-  if (process.getuid?.() !== 0) throw new Error('this test drops root with setpriv and must start as root');
+testNeeding(ROOT)('not root: one line that says so', () => {
   const output = tempOutputDir();
   mkdirSync(join(output, 'out'));
   chmodSync(output, 0o777);
   chmodSync(join(output, 'out'), 0o777);
   const result = spawnSync(
     'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--custom', 'true', '--output', join(output, 'out')],
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--custom', 'true', '--runs-dir', join(output, 'out')],
     { encoding: 'utf8' },
   );
   assertOneLineError({ code: result.status, stderr: result.stderr, stdout: result.stdout }, /needs root/);
@@ -70,9 +70,9 @@ test('bad option values', async () => {
   assertOneLineError(await runCli([]), /nothing to trace/);
 });
 
-test('--backend lttng where the LTTng kernel tracer cannot load: says why', async () => {
+testNeeding(ROOT)('--backend lttng where the LTTng kernel tracer cannot load: says why', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--backend', 'lttng', '--output', output]);
+  const result = await runCli(['--custom', 'true', '--backend', 'lttng', '--runs-dir', output]);
   assertOneLineError(result, /--backend lttng: .*(not usable here|not available)/);
   assert.deepEqual(readdirSync(output), []);
   rmSync(output, { recursive: true, force: true });

@@ -5,16 +5,16 @@
 // short one started. Neither removes the other's instance, tracefs
 // instance, daemon or files.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltraceEvents, ftraceDetails, onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
 import { assertNothingLeftBehind, snapshotLeftovers } from './helpers/app-run.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
 import { freePort } from '../src/util/ports.js';
 import { isAlive } from '../src/util/procfs.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import type { RunMetadata } from '../src/metadata/run-metadata.js';
 import { dirname, join } from 'node:path';
+import { ROOT, assertMachineHas, testNeeding, tool } from './helpers/machine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +30,7 @@ interface Finished {
 
 async function run(args: string[]): Promise<Finished> {
   const output = tempOutputDir();
-  const result = await runCli([...args, '--output', output], { timeoutMs: 300_000 });
+  const result = await runCli([...args, '--runs-dir', output], { timeoutMs: 300_000 });
   const { dir, metadata } = onlyRun(output);
   assert.equal(result.code, 0, `${args.join(' ')} failed: ${result.stderr}\n${metadata.error}`);
   assert.equal(metadata.success, true);
@@ -42,7 +42,7 @@ async function run(args: string[]): Promise<Finished> {
 
 /** The long run starts, the short one 1.5 s later; the long one records past the short one's end. */
 async function overlap(long: string[], short: string[]): Promise<[Finished, Finished]> {
-  if (process.getuid?.() !== 0) throw new Error('concurrent runs record kernel traces and must run as root');
+  assertMachineHas(ROOT);
   const first = run(long);
   await sleep(1500);
   const [a, b] = await Promise.all([first, run(short)]);
@@ -51,13 +51,11 @@ async function overlap(long: string[], short: string[]): Promise<[Finished, Fini
     wallNs(a.metadata, a.metadata.trace?.last_timestamp_ns) > endNs(b.metadata),
     'the long run recorded on after the short one had ended and cleaned up',
   );
-  assert.notEqual(a.metadata.backend?.details.instance, b.metadata.backend?.details.instance);
+  assert.notEqual(ftraceDetails(a.metadata).instance, ftraceDetails(b.metadata).instance);
   return [a, b];
 }
 
-test('concurrent runs: redis and postgresql at once, both whole, nothing left', async () => {
-  requireTool('redis-server', 'redis-server');
-  requireTool('pgbench', 'postgresql');
+testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('pgbench', 'postgresql'))('concurrent runs: redis and postgresql at once, both whole, nothing left', async () => {
   const before = snapshotLeftovers();
   const [a, b] = await overlap(['redis', '--duration', '8'], ['postgresql', '--duration', '2']);
   assertNothingLeftBehind(before, a.metadata);
@@ -65,8 +63,7 @@ test('concurrent runs: redis and postgresql at once, both whole, nothing left', 
   for (const x of [a, b]) rmSync(dirname(x.dir), { recursive: true, force: true });
 });
 
-test('concurrent runs: redis twice at once, two private instances, both whole, nothing left', async () => {
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('concurrent runs: redis twice at once, two private instances, both whole, nothing left', async () => {
   const before = snapshotLeftovers();
   const [a, b] = await overlap(['redis', '--duration', '8'], ['redis', '--duration', '2']);
   assert.notEqual(a.metadata.app.config.dir, b.metadata.app.config.dir);
@@ -75,9 +72,7 @@ test('concurrent runs: redis twice at once, two private instances, both whole, n
   for (const x of [a, b]) rmSync(dirname(x.dir), { recursive: true, force: true });
 });
 
-test('concurrent --userspace runs: the daemon the first started serves the second to its end, then goes', async () => {
-  requireTool('redis-server', 'redis-server');
-  requireTool('lttng-sessiond', 'lttng-tools');
+testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('lttng-sessiond', 'lttng-tools'))('concurrent --userspace runs: the daemon the first started serves the second to its end, then goes', async () => {
   const daemonBefore = runningRootSessiond();
   const custom = async (seconds: number) => {
     const port = await freePort();

@@ -4,21 +4,21 @@
 // half-written trace or text is left looking complete; nothing of the run is
 // left running. The output is a small tmpfs of the test's own.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, requireTool } from './helpers/cli.js';
+import { babeltraceEvents, CLI } from './helpers/cli.js';
 import { snapshotLeftovers } from './helpers/app-run.js';
 import { convertCaptureToCtf } from '../src/backends/ftrace/convert.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import { readRunMetadata } from '../src/metadata/run-metadata.js';
+import { ROOT, assertMachineHas, testNeeding, tool } from './helpers/machine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withSmallFilesystem(megabytes: number, body: (dir: string) => Promise<void>): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the disk-full tests must run as root (tracefs, mount)');
+  assertMachineHas(ROOT);
   const dir = mkdtempSync(join(tmpdir(), 'bt-small-fs-'));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { encoding: 'utf8' });
   assert.equal(mounted.status, 0, `mount tmpfs: ${mounted.stderr}`);
@@ -33,7 +33,7 @@ async function withSmallFilesystem(megabytes: number, body: (dir: string) => Pro
 
 /** Runs redis into output; calls `meanwhile` every 20 ms until it returns true (it acted) or the run ends. */
 async function runRedis(output: string, seconds: number, meanwhile: (runDir: string | null) => boolean = () => true) {
-  const cli = spawn(process.execPath, [CLI, 'redis', '--duration', String(seconds), '--output', join(output, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, 'redis', '--duration', String(seconds), '--runs-dir', join(output, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   cli.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -77,9 +77,7 @@ async function assertCaptureConverts(runDir: string): Promise<void> {
   }
 }
 
-test('disk full while recording: one line, the capture kept whole and said so, metadata.json says why, nothing left', async () => {
-  requireTool('redis-server', 'redis-server');
-  requireTool('babeltrace2', 'babeltrace2');
+testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('babeltrace2', 'babeltrace2'))('disk full while recording: one line, the capture kept whole and said so, metadata.json says why, nothing left', async () => {
   const before = snapshotLeftovers();
   await withSmallFilesystem(24, async (fs) => {
     const { code, stdout, stderr } = await runRedis(fs, 8);
@@ -87,7 +85,7 @@ test('disk full while recording: one line, the capture kept whole and said so, m
     assertOneLineError(stderr, /output filesystem is full .*recording stopped; the [\d,]+ bytes captured until then are kept/);
     assert.match(stdout, /^FAILED run: /m);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
-    const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(runDir);
     assert.equal(metadata.success, false);
     assert.match(metadata.error ?? '', /output filesystem is full/);
     assert.equal(metadata.trace, null, 'no trace presented');
@@ -100,8 +98,7 @@ test('disk full while recording: one line, the capture kept whole and said so, m
   assert.deepEqual(newDirs, [], 'instance dirs left behind');
 });
 
-test('disk full while writing the CTF: kernel/ removed, the capture kept, metadata.json says why', async () => {
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('disk full while writing the CTF: kernel/ removed, the capture kept, metadata.json says why', async () => {
   await withSmallFilesystem(400, async (fs) => {
     // Once the conversion has begun, the rest of the filesystem goes to a file of ours.
     const filler = join(fs, 'filler');
@@ -123,7 +120,7 @@ test('disk full while writing the CTF: kernel/ removed, the capture kept, metada
     assertOneLineError(stderr, /the CTF trace could not be written \(ENOSPC.*\): kernel\/ removed, the capture kept in ftrace-capture\//);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
     rmSync(filler);
-    const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(runDir);
     assert.equal(metadata.success, false);
     assert.equal(metadata.trace, null);
     assert.equal(existsSync(join(runDir, 'kernel')), false, 'no half-written CTF');
@@ -131,8 +128,7 @@ test('disk full while writing the CTF: kernel/ removed, the capture kept, metada
   });
 });
 
-test('output turned read-only mid-run: one line, the run stops and cleans up; the early metadata.json says it did not finish', async () => {
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('output turned read-only mid-run: one line, the run stops and cleans up; the early metadata.json says it did not finish', async () => {
   const before = snapshotLeftovers();
   await withSmallFilesystem(400, async (fs) => {
     const { code, stderr, acted } = await runRedis(fs, 6, (runDir) => {
@@ -144,7 +140,7 @@ test('output turned read-only mid-run: one line, the run stops and cleans up; th
     // Files open for writing may still take writes (tmpfs): the failure shows at the recording or at the writing.
     assertOneLineError(stderr, /(read-only|could not be (written|finished)).*metadata\.json could not be written: EROFS/);
     const runDir = join(fs, 'runs', readdirSync(join(fs, 'runs')).find((e) => e.startsWith('redis_'))!);
-    const metadata = JSON.parse(readFileSync(join(runDir, 'metadata.json'), 'utf8')) as RunMetadata;
+    const metadata = readRunMetadata(runDir);
     assert.equal(metadata.success, false);
     assert.match(metadata.error ?? '', /did not finish/);
   });

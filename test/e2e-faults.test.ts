@@ -6,19 +6,19 @@
 // the next run's start removes what the killed one left. A server of the same
 // kind that was running before answers, unchanged, throughout.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { babeltraceEvents, CLI, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltraceEvents, CLI, runCli, tempOutputDir } from './helpers/cli.js';
 import { processesUsing } from './helpers/intruder.js';
 import { requirePrograms } from '../src/apps/catalog.js';
 import { serviceUser } from '../src/apps/service-user.js';
 import { freePort } from '../src/util/ports.js';
 import { isUnder, mountPoints, readStat, treeAndGroup } from '../src/util/procfs.js';
-import type { RunMetadata } from '../src/session/metadata.js';
+import { readRunMetadata, type RunMetadata } from '../src/metadata/run-metadata.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 type Phase = 'provisioning' | 'readiness' | 'workload' | 'ctf' | 'text';
 const PHASES: Phase[] = ['provisioning', 'readiness', 'workload', 'ctf', 'text'];
@@ -155,7 +155,7 @@ async function otherService(app: string): Promise<{ check: () => string; stop: (
 async function signalAtPhase(app: AppCase, phase: Phase, signal: NodeJS.Signals) {
   const output = tempOutputDir();
   const tmpBefore = new Set(entries(tmpdir()));
-  const cli = spawn(process.execPath, [CLI, app.app, '--duration', '3', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, app.app, '--duration', '3', '--runs-dir', output], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   cli.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   cli.stdout!.resume();
@@ -184,13 +184,11 @@ async function signalAtPhase(app: AppCase, phase: Phase, signal: NodeJS.Signals)
 function readMetadata(output: string, app: string): RunMetadata | null {
   const run = entries(output).find((e) => e.startsWith(`${app}_`));
   if (!run || !existsSync(join(output, run, 'metadata.json'))) return null;
-  return JSON.parse(readFileSync(join(output, run, 'metadata.json'), 'utf8')) as RunMetadata;
+  return readRunMetadata(join(output, run));
 }
 
 for (const app of APPS) {
-  test(`faults: ${app.app} signalled at every phase cleans up, keeps a readable trace, leaves the machine's own ${app.app} alone`, async (t) => {
-    if (process.getuid?.() !== 0) throw new Error('the fault tests must run as root (tracefs, servers)');
-    requireTool('babeltrace2', 'babeltrace2');
+  testNeeding(ROOT, tool('babeltrace2', 'babeltrace2'))(`faults: ${app.app} signalled at every phase cleans up, keeps a readable trace, leaves the machine's own ${app.app} alone`, async (t) => {
     requirePrograms(app.app);
     const other = await otherService(app.app);
     const loopsBefore = loopDevices();
@@ -208,7 +206,7 @@ for (const app of APPS) {
                 if (metadata) assert.match(metadata.error ?? '', /did not finish/);
                 // The next run removes what the killed one left; it must succeed itself.
                 const leftByKill = watcher.leftovers();
-                const next = await runCli([app.app, '--duration', '1', '--output', output], { timeoutMs: 300_000 });
+                const next = await runCli([app.app, '--duration', '1', '--runs-dir', output], { timeoutMs: 300_000 });
                 assert.equal(next.code, 0, `the next run failed: ${next.stderr}`);
                 // A directory does not go by itself (a process such as babeltrace2 may end on its own first).
                 if (leftByKill.some((l) => l.startsWith('directory '))) assert.match(next.stderr, /died without cleaning up/, `the kill left ${leftByKill.join(', ')}`);

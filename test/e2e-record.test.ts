@@ -1,18 +1,18 @@
 // End to end, as root, against the real kernel: the CLI records through
 // tracefs, and babeltrace2 (the reference reader) reads what it wrote.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { babeltraceEvents, CLI, ftraceDetails, onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
 import { babeltrace } from './helpers/babeltrace.js';
 import { recordDdAgainstStrace } from './helpers/strace.js';
 import { assertOnlyTreeTraced } from './helpers/tree-scope.js';
 import { freePort } from '../src/util/ports.js';
 import { readStat } from '../src/util/procfs.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 const TRACEFS = '/sys/kernel/tracing';
 
@@ -22,23 +22,18 @@ function ourInstances(): string[] {
     : [];
 }
 
-function isRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
-}
 
-test('dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
-  isRoot();
+testNeeding(ROOT)('dd: read and write counts equal strace -f -c, every entry has its exit, babeltrace2 agrees', async () => {
   const { output, dir } = await recordDdAgainstStrace(20000);
   assert.equal(readlinkSync(join(output, 'latest')), dir.split('/').pop());
   rmSync(output, { recursive: true, force: true });
 });
 
-test('children forked and exec-ed later are traced; an unrelated busy process is not', async () => {
-  isRoot();
+testNeeding(ROOT)('children forked and exec-ed later are traced; an unrelated busy process is not', async () => {
   const unrelated = spawn('/bin/sh', ['-c', 'while :; do cat /proc/self/stat >/dev/null; done'], { stdio: 'ignore' });
   try {
     const output = tempOutputDir();
-    const result = await runCli(['--custom', "sh -c 'for i in 1 2 3; do ls / >/dev/null; done'", '--output', output]);
+    const result = await runCli(['--custom', "sh -c 'for i in 1 2 3; do ls / >/dev/null; done'", '--runs-dir', output]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
     const text = await babeltraceEvents(join(dir, 'kernel'));
@@ -55,10 +50,9 @@ test('children forked and exec-ed later are traced; an unrelated busy process is
   }
 });
 
-test('system-wide: other processes are recorded, the tracer itself never', async () => {
-  isRoot();
+testNeeding(ROOT)('system-wide: other processes are recorded, the tracer itself never', async () => {
   const output = tempOutputDir();
-  const child = spawn(process.execPath, [CLI, '--system-wide', '--custom', 'sleep 1', '--events', 'syscalls:*,sched:sched_switch', '--output', output], {
+  const child = spawn(process.execPath, [CLI, '--system-wide', '--custom', 'sleep 1', '--events', 'syscalls:*,sched:sched_switch', '--runs-dir', output], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -79,11 +73,10 @@ test('system-wide: other processes are recorded, the tracer itself never', async
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`${signal} mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept`, async () => {
-    isRoot();
+  testNeeding(ROOT)(`${signal} mid-run: no tracefs instance, no child left, metadata says interrupted, trace kept`, async () => {
     const output = tempOutputDir();
     const before = new Set(ourInstances());
-    const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--runs-dir', output], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const deadline = Date.now() + 20_000;
@@ -107,8 +100,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('a stale instance of a killed run is removed by the next run; a live run\'s is not', async () => {
-  isRoot();
+testNeeding(ROOT)('a stale instance of a killed run is removed by the next run; a live run\'s is not', async () => {
   // An owner pid that cannot be alive: above pid_max.
   const stale = join(TRACEFS, 'instances', 'benchmark-tracer-99999999-stale1');
   // A live owner (this test process, whose command line does not say benchmark-tracer) with its start time...
@@ -119,7 +111,7 @@ test('a stale instance of a killed run is removed by the next run; a live run\'s
   try {
     assert.ok(existsSync(stale) && existsSync(live) && existsSync(reused));
     const output = tempOutputDir();
-    const result = await runCli(['--custom', 'true', '--output', output, '--events', 'sched:sched_switch']);
+    const result = await runCli(['--custom', 'true', '--runs-dir', output, '--events', 'sched:sched_switch']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(existsSync(stale), false, 'dead owner: removed');
     assert.equal(existsSync(reused), false, 'reused pid: removed');
@@ -130,13 +122,12 @@ test('a stale instance of a killed run is removed by the next run; a live run\'s
   }
 });
 
-test('--no-user-args: no bpftrace, paths stay the pointers the tracepoints record, and metadata.json says so', async () => {
-  isRoot();
+testNeeding(ROOT)('--no-user-args: no bpftrace, paths stay the pointers the tracepoints record, and metadata.json says so', async () => {
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'cat /etc/hostname', '--events', 'syscalls:sys_enter_openat', '--no-user-args', '--output', output]);
+  const result = await runCli(['--custom', 'cat /etc/hostname', '--events', 'syscalls:sys_enter_openat', '--no-user-args', '--runs-dir', output]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
-  const status = metadata.backend!.details.user_arguments as { recorded: boolean; reason: string };
+  const status = ftraceDetails(metadata).user_arguments!;
   assert.equal(status.recorded, false);
   assert.match(status.reason, /--no-user-args/);
   const opens = (await babeltraceEvents(join(dir, 'kernel'), (e) => e.name === 'syscall_entry_openat')).events;
@@ -144,9 +135,7 @@ test('--no-user-args: no bpftrace, paths stay the pointers the tracepoints recor
   rmSync(output, { recursive: true, force: true });
 });
 
-test('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
-  isRoot();
-  requireTool('bpftrace', 'bpftrace');
+testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
   const output = tempOutputDir();
   const scratch = mkdtempSync(join(tmpdir(), 'bt-paths-'));
   const file = join(scratch, 'written file.bin');
@@ -154,11 +143,11 @@ test('open paths are in the trace as strings, read by bpftrace at the same trace
     // cat opens the file three times in a row: bpftrace prints the path once, the trace has it three times.
     '--custom', `sh -c 'dd if=/dev/zero of="${file}" bs=1000 count=7 2>/dev/null; cat "${file}" "${file}" "${file}" > /dev/null'`,
     '--events', 'syscalls:sys_enter_openat,syscalls:sys_exit_openat,syscalls:sys_enter_close',
-    '--output', output,
+    '--runs-dir', output,
   ]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
-  const paths = metadata.backend!.details.user_arguments as { recorded: boolean; records: number; matched: number; repeated: number; unread: number };
+  const paths = ftraceDetails(metadata).user_arguments!;
   assert.equal(paths.recorded, true, JSON.stringify(paths));
   const opens = (await babeltraceEvents(join(dir, 'kernel'), (e) => e.name === 'syscall_entry_openat')).events;
   assert.ok(opens.length > 5, `${opens.length} openat entries`);
@@ -166,7 +155,7 @@ test('open paths are in the trace as strings, read by bpftrace at the same trace
   const byProgram = (name: string) => opens.filter((e) => e.procname === name).map((e) => /filename = "([^"]*)"/.exec(e.payload)?.[1]);
   assert.ok(byProgram('dd').includes(file), `dd opened ${byProgram('dd').join(', ')}`);
   assert.equal(byProgram('cat').filter((path) => path === file).length, 3, `cat opened ${byProgram('cat').join(', ')}`);
-  assert.ok(paths.repeated >= 2, `cat's second and third opens had no line of their own: ${JSON.stringify(paths)}`);
+  assert.ok((paths.repeated ?? 0) >= 2, `cat's second and third opens had no line of their own: ${JSON.stringify(paths)}`);
   // A string not paged in yet cannot be read from BPF: rare, and said so.
   const unread = opens.filter((e) => e.payload.includes('filename = "(not read)"')).length;
   assert.equal(unread, paths.unread);
@@ -176,9 +165,7 @@ test('open paths are in the trace as strings, read by bpftrace at the same trace
   rmSync(scratch, { recursive: true, force: true });
 });
 
-test('--workload waits until the command listens, runs untraced, and ends the run', async () => {
-  isRoot();
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('--workload waits until the command listens, runs untraced, and ends the run', async () => {
   const port = await freePort();
   const output = tempOutputDir();
   const began = Date.now();
@@ -187,7 +174,7 @@ test('--workload waits until the command listens, runs untraced, and ends the ru
     '--workload', `redis-cli -p ${port} SET benchmark-tracer ok`,
     '--duration', '60',
     '--events', 'syscalls:*',
-    '--output', output,
+    '--runs-dir', output,
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^OK$/m, "the workload's output is shown");
@@ -200,25 +187,25 @@ test('--workload waits until the command listens, runs untraced, and ends the ru
   assert.equal(workload?.traced, false);
   assert.deepEqual(
     metadata.phases.map((p) => p.name),
-    ['preparing', 'recording', 'waiting for readiness', 'benchmark', 'stopping', 'writing CTF', 'writing text'],
+    ['prepare', 'launch', 'ready', 'workload', 'stop', 'write'],
     'every phase of the run, in order',
   );
+  assert.deepEqual(metadata.phases.at(-1)?.steps?.map((s) => s.name), ['ctf', 'text'], 'the writing: the CTF, then its text');
   const phaseSeconds = metadata.phases.reduce((sum, p) => sum + p.seconds, 0);
   assert.ok(phaseSeconds > (metadata.execution_time ?? 0) - 0.5, `the phases (${phaseSeconds} s) cover the recording (${metadata.execution_time} s) and the writing after it`);
-  assert.ok(workload!.seconds <= metadata.phases.find((p) => p.name === 'benchmark')!.seconds + 0.01, 'the workload ran within its phase');
+  assert.ok(workload!.seconds <= metadata.phases.find((p) => p.name === 'workload')!.seconds + 0.01, 'the workload ran within its phase');
   const text = await babeltraceEvents(join(dir, 'kernel'), (e) => e.name.startsWith('syscall_entry_'));
   assert.ok(text.events.some((e) => e.procname === 'redis-server' && /^syscall_entry_accept4?$/.test(e.name)), 'the server accepted the client');
   assert.equal(text.events.filter((e) => e.procname === 'redis-cli').length, 0, 'the workload is not traced');
   rmSync(output, { recursive: true, force: true });
 });
 
-test('stopping waits for the whole process group: a child still shutting down after its shell died is recorded to its exit', async () => {
-  isRoot();
+testNeeding(ROOT)('stopping waits for the whole process group: a child still shutting down after its shell died is recorded to its exit', async () => {
   const output = tempOutputDir();
   // SIGTERM kills the outer shell at once; the subshell (same group, orphaned
   // out of the tree) takes 0.5 s to end. The run must not stop recording first.
   const command = `sh -c '(trap "sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done) & wait'`;
-  const result = await runCli(['--custom', command, '--duration', '1', '--output', output, '--events', 'syscalls:*,sched:sched_process_exit']);
+  const result = await runCli(['--custom', command, '--duration', '1', '--runs-dir', output, '--events', 'syscalls:*,sched:sched_process_exit']);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   const text = await babeltraceEvents(join(dir, 'kernel'));
@@ -230,8 +217,7 @@ test('stopping waits for the whole process group: a child still shutting down af
   rmSync(output, { recursive: true, force: true });
 });
 
-test('event times are CLOCK_MONOTONIC: syscalls fall between the traced process\'s own readings of it, on whichever trace clock the run chose', async () => {
-  isRoot();
+testNeeding(ROOT, tool('babeltrace2', 'babeltrace2'))('event times are CLOCK_MONOTONIC: syscalls fall between the traced process\'s own readings of it, on whichever trace clock the run chose', async () => {
   const output = tempOutputDir();
   const work = mkdtempSync(join(tmpdir(), 'bt-clock-'));
   // Reads of /dev/zero recognisable by their byte counts, spread over 2.5 s, across the recorder's clock samples.
@@ -253,10 +239,10 @@ writeFileSync(process.argv[2], JSON.stringify(readings));
   );
   try {
     const readingsFile = join(work, 'readings.json');
-    const result = await runCli(['--custom', `${process.execPath} ${script} ${readingsFile}`, '--events', 'syscalls:sys_enter_read,syscalls:sys_exit_read', '--output', output]);
+    const result = await runCli(['--custom', `${process.execPath} ${script} ${readingsFile}`, '--events', 'syscalls:sys_enter_read,syscalls:sys_exit_read', '--runs-dir', output]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
-    const details = metadata.backend?.details as { trace_clock?: string; trace_clock_reason?: string };
+    const details = ftraceDetails(metadata);
     const readings = (JSON.parse(readFileSync(readingsFile, 'utf8')) as [string, string][]).map(([a, b]) => [BigInt(a), BigInt(b)] as const);
     const run = babeltrace(join(dir, 'kernel'), ['--clock-cycles']);
     assert.equal(run.stderr, '');

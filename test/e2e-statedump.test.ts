@@ -1,17 +1,14 @@
 // Statedumps during a real recording: at the start, once the server is
 // ready, and before it is stopped, each in the trace at its own time.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
+import { babeltraceEvents, ftraceDetails, onlyRun, runCli, tempOutputDir, type TextEvent } from './helpers/cli.js';
 import { freePort } from '../src/util/ports.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
-function isRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('end-to-end tests record kernel events and must run as root');
-}
 
 /** The statedumps in the text, each as its events from lttng_statedump_start to lttng_statedump_end, with its position. */
 function statedumps(events: TextEvent[]): Array<{ at: number; events: TextEvent[] }> {
@@ -25,14 +22,13 @@ function statedumps(events: TextEvent[]): Array<{ at: number; events: TextEvent[
 
 const field = (e: TextEvent, key: string) => new RegExp(`(?:^|, )${key} = ("[^"]*"|[^,]+)`).exec(e.payload)?.[1]?.replace(/^"(.*)"$/, '$1');
 
-test('a file opened after the start is in the end statedump with its path; dumps sit among the events in time order', async () => {
-  isRoot();
+testNeeding(ROOT)('a file opened after the start is in the end statedump with its path; dumps sit among the events in time order', async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'bt-statedump-'));
   const path = join(scratch, 'kept-open.log');
   const output = tempOutputDir();
   try {
     // fd 7 is opened by the traced shell after tracing started, and stays open until it is stopped.
-    const result = await runCli(['--custom', `sh -c 'exec 7>${path}; echo started >&7; exec sleep 30'`, '--duration', '2', '--output', output]);
+    const result = await runCli(['--custom', `sh -c 'exec 7>${path}; echo started >&7; exec sleep 30'`, '--duration', '2', '--runs-dir', output]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
     const root = metadata.scope.root_pids[0]!;
@@ -61,7 +57,7 @@ test('a file opened after the start is in the end statedump with its path; dumps
     const kernelEventsAfter = text.events.slice(end!.at).filter((e) => !e.name.startsWith('lttng_statedump_'));
     assert.ok(kernelEventsBefore.some((e) => e.name === 'syscall_entry_openat' && String(e.pid) === owner), 'the open of fd 7 comes before it');
     assert.ok(kernelEventsAfter.length > 0, 'the stop of the traced process comes after it');
-    const costs = (metadata.backend?.details as { statedumps?: Array<{ label: string }> }).statedumps ?? [];
+    const costs = ftraceDetails(metadata).statedumps ?? [];
     assert.deepEqual(costs.map((c) => c.label), ['start', 'end']);
 
     // The same trace for Perfetto: the statedumps are global marks at their times, the open a slice of its thread.
@@ -79,9 +75,7 @@ test('a file opened after the start is in the end statedump with its path; dumps
   }
 });
 
-test('a server\'s listening socket is in the readiness statedump with its local address', async () => {
-  isRoot();
-  requireTool('redis-server', 'redis-server');
+testNeeding(ROOT, tool('redis-server', 'redis-server'))('a server\'s listening socket is in the readiness statedump with its local address', async () => {
   const port = await freePort();
   const output = tempOutputDir();
   try {
@@ -90,7 +84,7 @@ test('a server\'s listening socket is in the readiness statedump with its local 
       '--workload', `redis-cli -p ${port} PING`,
       '--duration', '10',
       '--events', 'syscalls:*',
-      '--output', output,
+      '--runs-dir', output,
     ]);
     assert.equal(result.code, 0, result.stderr);
     const { dir } = onlyRun(output);

@@ -2,7 +2,6 @@
 // helper, driven by redis-benchmark; the kernel trace (tracefs) and the
 // userspace trace (lttng-sessiond) must line up on one clock.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +14,8 @@ import { ustHelperPaths } from '../src/backends/lttng/userspace.js';
 import { freePort } from '../src/util/ports.js';
 import { descendantsOf, isAlive } from '../src/util/procfs.js';
 import { babeltraceText, ourExport } from './helpers/ctf-text.js';
-import { CLI, onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { CLI, onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
 function field(struct: StructClass | null, values: FieldValue[] | null, name: string): FieldValue | undefined {
   const index = struct?.members.findIndex((m) => displayName(m.name) === name) ?? -1;
@@ -25,12 +25,7 @@ function field(struct: StructClass | null, values: FieldValue[] | null, name: st
 const contextValue = (e: CtfEvent, name: string) => field(e.streamClass.eventContext, e.streamContext, name);
 const payloadValue = (e: CtfEvent, name: string) => field(e.eventClass.payload, e.payload, name);
 
-test('redis under the libc helper: malloc/free of the server in ust/, on the kernel clock, same text as babeltrace2', async () => {
-  if (process.getuid?.() !== 0) throw new Error('this test records kernel and userspace events and must run as root');
-  requireTool('redis-server', 'redis-server');
-  requireTool('redis-benchmark', 'redis-tools');
-  requireTool('lttng', 'lttng-tools');
-  requireTool('lttng-sessiond', 'lttng-tools');
+testNeeding(ROOT, tool('redis-server', 'redis-server'), tool('redis-benchmark', 'redis-tools'), tool('lttng', 'lttng-tools'), tool('lttng-sessiond', 'lttng-tools'))('redis under the libc helper: malloc/free of the server in ust/, on the kernel clock, same text as babeltrace2', async () => {
 
   const daemonBefore = runningRootSessiond();
   const port = await freePort();
@@ -48,7 +43,7 @@ test('redis under the libc helper: malloc/free of the server in ust/, on the ker
     '--workload', `redis-benchmark -p ${port} -n 2000 -c 2 -t set,get -q`,
     '--events', 'sched:sched_switch,syscalls:*',
     '--userspace', 'libc',
-    '--output', output,
+    '--runs-dir', output,
   ], { timeoutMs: 120_000 });
   } finally {
     bystander.kill('SIGKILL');
@@ -178,12 +173,10 @@ test('redis under the libc helper: malloc/free of the server in ust/, on the ker
   rmSync(output, { recursive: true, force: true });
 });
 
-test('Ctrl-C with --userspace: the userspace session is stopped and kept, the daemon the run started is gone', async () => {
-  if (process.getuid?.() !== 0) throw new Error('this test records kernel and userspace events and must run as root');
-  requireTool('lttng-sessiond', 'lttng-tools');
+testNeeding(ROOT, tool('lttng-sessiond', 'lttng-tools'))('Ctrl-C with --userspace: the userspace session is stopped and kept, the daemon the run started is gone', async () => {
   const daemonBefore = runningRootSessiond();
   const output = tempOutputDir();
-  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--userspace', '--events', 'sched:sched_switch', '--output', output], {
+  const child = spawn(process.execPath, [CLI, '--custom', 'sleep 60', '--userspace', '--events', 'sched:sched_switch', '--runs-dir', output], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

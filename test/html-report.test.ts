@@ -248,7 +248,7 @@ describe('HTML report of analyze --html on real traces', () => {
     const output = tempOutputDir();
     try {
       const target = join(dir, 'written.txt');
-      const recorded = await runCli(['--custom', `sh -c 'for i in 1 2 3; do echo line$i >> ${target}; done; cat ${target} >/dev/null; sleep 0.1'`, '--output', output, '-q']);
+      const recorded = await runCli(['--custom', `sh -c 'for i in 1 2 3; do echo line$i >> ${target}; done; cat ${target} >/dev/null; sleep 0.1'`, '--runs-dir', output, '-q']);
       assert.equal(recorded.code, 0, recorded.stderr);
       const report = await checkAnalyzeHtml(browser, onlyRun(output).dir, dir);
       assert.ok(report.syscalls.bySyscall.length > 0 && report.processes.roots.length > 0, 'the page had syscalls and processes to show');

@@ -16,7 +16,6 @@ import { parseAbOutput, parseWrkOutput } from '../src/apps/web-server.js';
 import { parsePgbenchReport } from '../src/apps/postgresql.js';
 import { parseSlapReport } from '../src/apps/mysql.js';
 import { parseLifecycle } from '../src/apps/docker.js';
-import { parseQueryCommand } from '../src/cli/query-args.js';
 import { parseCommandLine } from '../src/cli/args.js';
 
 test('aligned table: numbers right-aligned, text left, NULL, long cells cut, the row count', () => {
@@ -57,9 +56,10 @@ test("DuckDB's errors in one line, without the statement it points into", () => 
 test('query command line: trace and statement, one output format, bad input in one line', () => {
   assert.deepEqual(parseCommandLine(['query', 'traces/latest', 'SELECT 1', '--csv']), { kind: 'query', trace: 'traces/latest', sql: 'SELECT 1', output: 'csv', outputFile: null, quiet: false });
   assert.equal((parseCommandLine(['query', 't', 'SELECT 1', '--json', '-q']) as { output: string }).output, 'json');
-  assert.throws(() => parseQueryCommand(['query', 't'], {}), /needs a trace and a statement/);
-  assert.throws(() => parseQueryCommand(['query', 't', 'SELECT', '1'], {}), /one statement, in quotes/);
-  assert.throws(() => parseQueryCommand(['query', 't', 'SELECT 1'], { csv: true, json: true }), /--csv or --json, not both/);
+  assert.throws(() => parseCommandLine(['query', 't']), /missing required argument 'sql'/);
+  assert.throws(() => parseCommandLine(['query', 't', 'SELECT', '1']), /too many arguments/);
+  assert.throws(() => parseCommandLine(['query', 't', ' ']), /the statement is empty/);
+  assert.throws(() => parseCommandLine(['query', 't', 'SELECT 1', '--csv', '--json']), /--csv or --json, not both/);
   assert.throws(() => parseCommandLine(['convert', 't', '--to', 'parquet']), /-o DIR/);
   assert.throws(() => parseCommandLine(['redis', '--csv']), /--csv goes with query/);
   assert.deepEqual(parseCommandLine(['convert', 't', '--to', 'parquet', '-o', 'out']), { kind: 'convert', traceDir: 't', format: 'parquet', outputFile: 'out' });

@@ -40,7 +40,7 @@ test('command line: the original options keep working', () => {
   if (parsed.kind !== 'record') return;
   assert.equal(parsed.options.custom, 'python3 app.py');
   assert.equal(parsed.options.durationSeconds, 60);
-  assert.equal(parsed.options.output, '/tmp/x');
+  assert.equal(parsed.options.runsDir, '/tmp/x');
   assert.equal(parsed.options.events, 'default');
   assert.equal(parseCommandLine(['--list']).kind, 'list');
   assert.equal(parseCommandLine(['doctor']).kind, 'doctor');

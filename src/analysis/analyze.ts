@@ -4,11 +4,12 @@
 // connections, not on the number of events (latencies go into fixed
 // histograms).
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { TraceFormatError } from '../ctf/metadata-file.js';
 import { absoluteNs, findTraceDirs, nsBetween, openMessages, streamFiles, timeOf, type MessageMerger, type MessageTime } from '../ctf/trace-reader.js';
+import { METADATA_FILE, readRunMetadata, type RunMetadata } from '../metadata/run-metadata.js';
 import { ModelPass } from '../model/model-pass.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { ANALYSES } from './analyses.js';
@@ -22,18 +23,16 @@ export interface AnalyzeOptions {
 
 const PROGRESS_EVERY = 1 << 16;
 
-/** Our runs keep metadata.json beside kernel/: the application and host it records. */
-function runMetadata(roots: string[], traceDirs: string[]): Record<string, unknown> | null {
-  const candidates = [...roots, ...traceDirs.map((dir) => dirname(dir))].map((dir) => join(dir, 'metadata.json'));
-  for (const file of candidates) {
-    if (!existsSync(file)) continue;
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-  }
-  return null;
+/**
+ * Our runs keep metadata.json beside kernel/: the application and host it
+ * records. One that is there but not ours, damaged or newer fails the
+ * analysis before any reading (MetadataFormatError), rather than being
+ * silently ignored.
+ */
+function runMetadata(roots: string[], traceDirs: string[]): RunMetadata | null {
+  const candidates = [...roots, ...traceDirs.map((dir) => dirname(dir))].map((dir) => join(dir, METADATA_FILE));
+  const file = candidates.find((candidate) => existsSync(candidate));
+  return file === undefined ? null : readRunMetadata(file);
 }
 
 interface ReadState {
@@ -82,6 +81,7 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
   const merger = openMessages(roots);
   const traceDirs = roots.flatMap((root) => findTraceDirs(root));
   const traceBytes = traceDirs.flatMap((dir) => streamFiles(dir)).reduce((sum, file) => sum + statSync(file).size, 0);
+  const metadata = runMetadata(roots, traceDirs);
 
   const pass: ModelPass<EventFunction[]> = new ModelPass((info) => handlers.map((handler) => handler.bind(info)).filter((fn): fn is EventFunction => fn !== null));
   const model = pass.tracker;
@@ -135,13 +135,11 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
     finalized.set(module.name, handlers[analyses.indexOf(module)]!.finalize(ending, needs as AnalysisResults));
   }
 
-  const metadata = runMetadata(roots, traceDirs);
-  const scope = metadata?.scope as { mode?: string } | undefined;
   const facts: TraceFacts = {
     events,
     has,
     sawSyscallExits: [...pass.classes()].some((c) => c.info.role === 'exit' && c.info.count > 0),
-    scopeMode: typeof scope?.mode === 'string' ? scope.mode : null,
+    scopeMode: metadata?.scope.mode ?? null,
   };
   // The trace's own notes, then each analysis's, in the registry's order.
   const notes: string[] = [];
@@ -165,8 +163,6 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
     const value = env?.get(key);
     return value === undefined ? null : String(value);
   };
-  const host = metadata?.host as { hostname?: string } | undefined;
-  const backend = metadata?.backend as { name?: string } | undefined;
   const tracerName = envText('tracer_name');
   const tracerVersion = [envText('tracer_major'), envText('tracer_minor'), envText('tracer_patchlevel')].filter((v) => v !== null).join('.');
 
@@ -175,9 +171,9 @@ export async function analyzeTrace(roots: string[], options: AnalyzeOptions = {}
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     trace: {
       path: roots.map((root) => resolve(root)).join(', '),
-      application: typeof metadata?.application === 'string' ? metadata.application : null,
-      hostname: host?.hostname ?? envText('hostname'),
-      tracer: backend?.name ?? (tracerName ? `${tracerName} ${tracerVersion}`.trim() : null),
+      application: metadata?.application ?? null,
+      hostname: metadata?.host.hostname ?? envText('hostname'),
+      tracer: metadata?.backend?.name ?? (tracerName ? `${tracerName} ${tracerVersion}`.trim() : null),
       events,
       firstNs: originNs === null ? null : originNs.toString(),
       lastNs: origin === null ? null : clock.absolute(lastNs),

@@ -3,6 +3,7 @@
 // writeTrace; cleanup() may come at any point, also from a signal handler,
 // so it is synchronous and idempotent.
 
+import type { BackendRecord } from './backend-details.js';
 import type { Tracepoint } from './event-set.js';
 
 export type BackendName = 'ftrace' | 'lttng';
@@ -52,8 +53,12 @@ export interface TraceEnvironment {
 
 export interface RecordingBackend {
   readonly name: BackendName;
-  /** Facts about the recording for metadata.json (buffer sizes, instance name, clock...). */
-  readonly details: Record<string, unknown>;
+  /**
+   * metadata.json's backend: its name, why it was chosen, and facts about the
+   * recording (buffer sizes, instance name, clock...), kept up to date as the
+   * run goes (one object, shared).
+   */
+  describe(reason: string): BackendRecord;
   prepare(): Promise<void>;
   start(): void;
   /**

@@ -3,22 +3,7 @@
 
 import type { Comparison, ComparisonRow, Unit } from '../analysis/compare.js';
 import type { AnalysisReport, LatencySummary } from '../analysis/model.js';
-import { formatBytes } from './progress.js';
-
-export function formatNs(ns: number): string {
-  if (ns < 1_000) return `${Math.round(ns)} ns`;
-  if (ns < 1_000_000) return `${(ns / 1_000).toFixed(1)} us`;
-  if (ns < 1_000_000_000) return `${(ns / 1_000_000).toFixed(1)} ms`;
-  return `${(ns / 1_000_000_000).toFixed(2)} s`;
-}
-
-function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function formatShare(share: number): string {
-  return `${(share * 100).toFixed(share < 0.1 ? 2 : 1)}%`;
-}
+import { formatBytes, formatCount, formatDuration, formatShare } from '../report/units.js';
 
 function clip(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}~`;
@@ -55,7 +40,7 @@ function more(total: number, shown: number): string[] {
 }
 
 function latencyCells(l: LatencySummary): string[] {
-  return l.count === 0 ? ['-', '-', '-', '-', '-'] : [formatNs(l.p50Ns), formatNs(l.p95Ns), formatNs(l.p99Ns), formatNs(l.maxNs), formatNs(l.totalNs)];
+  return l.count === 0 ? ['-', '-', '-', '-', '-'] : [formatDuration(l.p50Ns), formatDuration(l.p95Ns), formatDuration(l.p99Ns), formatDuration(l.maxNs), formatDuration(l.totalNs)];
 }
 
 export function formatReport(report: AnalysisReport, top: number): string {
@@ -63,7 +48,7 @@ export function formatReport(report: AnalysisReport, top: number): string {
   const lines: string[] = [
     `trace      ${t.path}`,
     `           ${[t.application, t.hostname, t.tracer].filter(Boolean).join(', ') || 'no run metadata'}`,
-    `events     ${formatCount(t.events)} over ${formatNs(t.durationNs)} on ${t.cpus.length} CPU(s); ${formatCount(report.lost.total)} lost`,
+    `events     ${formatCount(t.events)} over ${formatDuration(t.durationNs)} on ${t.cpus.length} CPU(s); ${formatCount(report.lost.total)} lost`,
   ];
 
   const s = report.syscalls;
@@ -78,15 +63,15 @@ export function formatReport(report: AnalysisReport, top: number): string {
         ...more(s.bySyscall.length, rows.length),
       ]),
     );
-    const processes = s.byProcess.slice(0, top).map((p) => [`${p.name} (${p.pid})`, formatCount(p.count), formatCount(p.errors), formatNs(p.totalNs), formatShare(p.shareOfWallTime), p.top.slice(0, 3).map((x) => x.name).join(' ')]);
+    const processes = s.byProcess.slice(0, top).map((p) => [`${p.name} (${p.pid})`, formatCount(p.count), formatCount(p.errors), formatDuration(p.totalNs), formatShare(p.shareOfWallTime), p.top.slice(0, 3).map((x) => x.name).join(' ')]);
     lines.push(...section('Syscalls by process', [...table(['process', 'calls', 'errors', 'total', 'wall%', 'most time in'], processes), ...more(s.byProcess.length, processes.length)]));
   }
 
   const c = report.cpu;
   if (c.byCpu.length > 0) {
-    const cpus = c.byCpu.map((x) => [`CPU ${x.cpu}`, formatNs(x.busyNs), formatNs(x.idleNs), formatShare(x.tracedNs > 0 ? x.busyNs / x.tracedNs : 0), formatCount(x.switches)]);
+    const cpus = c.byCpu.map((x) => [`CPU ${x.cpu}`, formatDuration(x.busyNs), formatDuration(x.idleNs), formatShare(x.tracedNs > 0 ? x.busyNs / x.tracedNs : 0), formatCount(x.switches)]);
     lines.push(...section('CPU (from each CPU\'s first sched_switch to the end)', table(['cpu', 'busy', 'idle', 'busy%', 'switches'], cpus)));
-    const processes = c.byProcess.slice(0, top).map((p) => [`${p.name} (${p.pid})`, formatNs(p.cpuNs), formatShare(p.share)]);
+    const processes = c.byProcess.slice(0, top).map((p) => [`${p.name} (${p.pid})`, formatDuration(p.cpuNs), formatShare(p.share)]);
     lines.push(...section('CPU time by process (share of one CPU)', [...table(['process', 'cpu time', 'share'], processes), ...more(c.byProcess.length, processes.length)]));
     const rq = c.runQueueLatency;
     if (rq.count > 0) {
@@ -157,7 +142,7 @@ function formatValue(unit: Unit, value: number | null): string {
   if (value === null) return '-';
   switch (unit) {
     case 'ns':
-      return formatNs(value);
+      return formatDuration(value);
     case 'bytes':
       return formatBytes(value);
     case 'share':

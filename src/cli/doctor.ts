@@ -1,12 +1,11 @@
 // `benchmark-tracer doctor`: what this machine can trace, and for each
 // missing piece the command that fixes it.
 
-import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import { APPLICATIONS, findProgram } from '../apps/catalog.js';
 import { lttngKernelTracer, lttngUserspace, type Availability } from '../backends/lttng/probe.js';
 import { runningRootSessiond } from '../backends/lttng/sessiond.js';
-import { findTracefs, TRACEFS_PATHS } from '../backends/ftrace/tracefs.js';
+import { tracefsStatus } from '../backends/ftrace/tracefs.js';
 import { BABELTRACE_INSTALL_HINT } from '../export/trace-text.js';
 import { findExecutable } from '../util/executables.js';
 
@@ -28,16 +27,13 @@ function kernelTracerCheck(a: Availability): DoctorCheck {
 }
 
 function tracefsCheck(): DoctorCheck {
-  const mounted = findTracefs();
-  if (mounted) return { name: 'tracefs', ok: true, detail: `mounted at ${mounted}`, fix: null };
-  const mountable = existsSync(TRACEFS_PATHS[0]!);
+  const { mountedAt, mountPoint, mountPointExists: mountable } = tracefsStatus();
+  if (mountedAt) return { name: 'tracefs', ok: true, detail: `mounted at ${mountedAt}`, fix: null };
   return {
     name: 'tracefs',
     ok: mountable && process.getuid?.() === 0,
-    detail: mountable
-      ? `not mounted; ${TRACEFS_PATHS[0]} exists, so a run as root mounts it`
-      : `not mounted and ${TRACEFS_PATHS[0]} does not exist (kernel without CONFIG_TRACING?)`,
-    fix: mountable ? `mount -t tracefs nodev ${TRACEFS_PATHS[0]}` : null,
+    detail: mountable ? `not mounted; ${mountPoint} exists, so a run as root mounts it` : `not mounted and ${mountPoint} does not exist (kernel without CONFIG_TRACING?)`,
+    fix: mountable ? `mount -t tracefs nodev ${mountPoint}` : null,
   };
 }
 

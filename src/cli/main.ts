@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // The command line: parse, call the library, print, exit. Nothing else.
 
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { RecordingRequest } from '../session/run.js';
 import { runEmergencyActions } from '../util/emergency.js';
 import { UserError, errorMessage, isFilesystemError } from '../util/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { parseCommandLine, USAGE, type RecordOptions } from './args.js';
+import { parseCommandLine, type RecordOptions } from './args.js';
 import { TerminalReporter } from './progress.js';
 import { formatRunSummary } from './run-summary.js';
 
@@ -35,9 +34,8 @@ async function printList(): Promise<void> {
 }
 
 async function printEvents(): Promise<void> {
-  const { ensureTracefs } = await import('../backends/ftrace/tracefs.js');
-  const tracefs = ensureTracefs();
-  process.stdout.write(readFileSync(join(tracefs, 'available_events'), 'utf8'));
+  const { availableEventsText } = await import('../backends/kernel-events.js');
+  process.stdout.write(availableEventsText());
 }
 
 async function record(options: RecordOptions): Promise<number> {
@@ -51,7 +49,7 @@ async function record(options: RecordOptions): Promise<number> {
   const request: RecordingRequest = {
     traceClients: options.traceWorkload,
     durationSeconds,
-    outputRoot: resolve(options.output),
+    outputRoot: resolve(options.runsDir),
     eventSpec: options.events,
     systemWide: options.systemWide,
     userArguments: options.userArguments,
@@ -113,10 +111,10 @@ async function record(options: RecordOptions): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const command = parseCommandLine(argv);
+  const command = parseCommandLine(argv, (note) => console.error(`${TOOL_NAME}: ${note}`));
   switch (command.kind) {
     case 'help':
-      process.stdout.write(USAGE);
+      process.stdout.write(command.text);
       return 0;
     case 'version':
       console.log(`${TOOL_NAME} ${TOOL_VERSION}`);

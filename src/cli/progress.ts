@@ -3,6 +3,7 @@
 // notes and warnings otherwise.
 
 import type { LiveCounters } from '../backends/backend.js';
+import { formatBytes } from '../report/units.js';
 import type { RunPhase, RunReporter } from '../session/run.js';
 
 const REDRAW_MS = 250;
@@ -10,20 +11,22 @@ const REDRAW_MS = 250;
 /** The phases of a recording, and of reading a trace back. */
 export type ProgressPhase = RunPhase | 'analyzing' | 'writing tables';
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+/** What the status line says in each phase (and step of one). */
+const LABELS: Record<ProgressPhase, string> = {
+  prepare: 'preparing',
+  launch: 'starting',
+  ready: 'waiting until ready',
+  workload: 'recording',
+  stop: 'stopping',
+  write: 'writing',
+  analyzing: 'analyzing',
+  'writing tables': 'writing tables',
+};
+const STEP_LABELS: Record<string, string> = { ctf: 'CTF', text: 'text' };
 
 export class TerminalReporter implements RunReporter {
   private readonly startedAt = Date.now();
-  private currentPhase: ProgressPhase | null = null;
+  private currentLabel: string | null = null;
   private counters: (() => LiveCounters) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lineShown = false;
@@ -37,8 +40,8 @@ export class TerminalReporter implements RunReporter {
     return new TerminalReporter(process.stderr, !quiet && process.stderr.isTTY === true);
   }
 
-  phase(phase: ProgressPhase, counters?: () => LiveCounters): void {
-    this.currentPhase = phase;
+  phase(phase: ProgressPhase, counters?: () => LiveCounters, step?: string): void {
+    this.currentLabel = step === undefined ? LABELS[phase] : `${LABELS[phase]} ${STEP_LABELS[step] ?? step}`;
     this.counters = counters ?? null;
     if (!this.live) return;
     this.timer ??= setInterval(() => this.redraw(), REDRAW_MS);
@@ -71,9 +74,9 @@ export class TerminalReporter implements RunReporter {
   }
 
   private redraw(): void {
-    if (!this.currentPhase) return;
+    if (!this.currentLabel) return;
     const elapsed = ((Date.now() - this.startedAt) / 1000).toFixed(1);
-    let line = `[${this.currentPhase}] ${elapsed}s`;
+    let line = `[${this.currentLabel}] ${elapsed}s`;
     const c = this.counters?.();
     if (c) {
       line += `  ${c.events.toLocaleString('en-US')} events  ${formatBytes(c.bytes)}`;

@@ -1,6 +1,7 @@
-// The command line of `query`: apart from args.ts, whose only part in it is
-// the route here.
+// The command line of `query`, as args.ts's specification hands it over:
+// the trace, the statement, and one output format.
 
+import type { OptionValues } from 'commander';
 import { UserError } from '../util/errors.js';
 
 export type QueryOutput = 'table' | 'csv' | 'json';
@@ -15,22 +16,7 @@ export interface QueryCommand {
   quiet: boolean;
 }
 
-export const QUERY_USAGE = `  query TRACE "SQL"    SQL (DuckDB's dialect) over the trace's tables: events, syscalls,
-                       sched_slices, threads, processes, files, connections, lost_events
-                       (docs/tables.md); built on first use and kept beside a run
-                       (RUN/tables/) or in ~/.cache/benchmark-tracer; TRACE may also be
-                       a directory written by convert --to parquet. Prints an aligned
-                       table; --csv or --json instead; -o FILE
-`;
-
-export function parseQueryCommand(
-  positionals: string[],
-  values: { csv?: boolean; json?: boolean; output?: string; quiet?: boolean; to?: string; html?: string; top?: string },
-): QueryCommand {
-  const [, trace, sql, ...extra] = positionals;
-  if (values.to || values.html !== undefined || values.top !== undefined) throw new UserError('query takes no --to, --html or --top (see --help)');
-  if (!trace || sql === undefined) throw new UserError('query needs a trace and a statement: benchmark-tracer query TRACE "SELECT ..."');
-  if (extra.length > 0) throw new UserError(`query takes one statement, in quotes; got more words: ${extra.join(' ')}`);
+export function queryCommand(trace: string, sql: string, values: OptionValues): QueryCommand {
   if (!sql.trim()) throw new UserError('query: the statement is empty');
   if (values.csv && values.json) throw new UserError('give --csv or --json, not both');
   return {
@@ -38,7 +24,7 @@ export function parseQueryCommand(
     trace,
     sql,
     output: values.csv ? 'csv' : values.json ? 'json' : 'table',
-    outputFile: values.output ?? null,
-    quiet: values.quiet ?? false,
+    outputFile: (values.output as string | undefined) ?? null,
+    quiet: (values.quiet as boolean | undefined) ?? false,
   };
 }

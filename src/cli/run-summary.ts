@@ -4,9 +4,9 @@
 // first line, which scripts may read, is printed. Pure: main.ts prints it.
 
 import { relative, isAbsolute } from 'node:path';
-import type { RunMetadata } from '../session/metadata.js';
+import type { RunMetadata } from '../metadata/run-metadata.js';
 import { TOOL_NAME } from '../version.js';
-import { formatBytes } from './progress.js';
+import { formatBytes } from '../report/units.js';
 
 export interface RunSummaryInput {
   runDir: string;

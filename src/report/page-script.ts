@@ -8,7 +8,9 @@
 //   report[PATH][I][F] (tables and bars); derived cells have no data-field.
 // Kept free of backquotes and dollar-brace: it lives in a String.raw template.
 
-export const PAGE_SCRIPT = String.raw`
+import { formatters } from './units.js';
+
+const SCRIPT = String.raw`
 (function () {
   'use strict';
   var report = JSON.parse(document.getElementById('report-data').textContent);
@@ -20,28 +22,9 @@ export const PAGE_SCRIPT = String.raw`
     return path.split('.').reduce(function (v, k) { return v == null ? undefined : v[k]; }, object);
   }
   function dataValue(v) { return v == null ? '' : String(v); }
-  function sig(x) { return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2); }
-  function fmtNs(ns) {
-    if (ns == null) return '\u2014';
-    var a = Math.abs(ns);
-    if (a < 1e3) return Math.round(ns) + ' ns';
-    if (a < 1e6) return sig(ns / 1e3) + ' \u00b5s';
-    if (a < 1e9) return sig(ns / 1e6) + ' ms';
-    return sig(ns / 1e9) + ' s';
-  }
-  function fmtBytes(b) {
-    if (b == null) return '\u2014';
-    if (b < 1024) return b + ' B';
-    var units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    var v = b, u = -1;
-    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-    return sig(v) + ' ' + units[u];
-  }
-  function fmtCount(n) {
-    if (n == null) return '\u2014';
-    return Number.isInteger(n) ? n.toLocaleString('en-US') : sig(n);
-  }
-  function fmtShare(x) { return x == null ? '\u2014' : (x * 100 >= 10 ? (x * 100).toFixed(1) : (x * 100).toFixed(2)) + ' %'; }
+  // The terminal's formats (src/report/units.ts), their source inlined here.
+  var units = (/*FORMATTERS*/)();
+  var sig = units.sig, fmtNs = units.duration, fmtBytes = units.bytes, fmtCount = units.count, fmtShare = units.share;
   function fmtText(s) { return s == null || s === '' ? '\u2014' : String(s); }
   var startNs = report.trace.firstNs != null ? BigInt(report.trace.firstNs) : null;
   // Absolute timestamps (decimal strings of ns) shown as offsets from the trace's start.
@@ -477,3 +460,6 @@ export const PAGE_SCRIPT = String.raw`
   document.body.setAttribute('data-rendered', 'true');
 })();
 `;
+
+/** The script with the shared formatters' source in place (a function replacement: the source may hold `$`). */
+export const PAGE_SCRIPT = SCRIPT.replace('/*FORMATTERS*/', () => formatters.toString());

@@ -4,9 +4,10 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { lttngKernelTracer } from '../../src/backends/lttng/probe.js';
+import { ROOT, assertMachineHas } from '../helpers/machine.js';
 
 export async function requireLttngKernelTracer(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the LTTng guest tests run as root');
+  assertMachineHas(ROOT);
   const probe = await lttngKernelTracer();
   if (!probe.usable) {
     throw new Error(`these tests need the LTTng kernel tracer; run them in the guest with npm run test:lttng-guest (here: ${probe.reason})`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { babeltraceEvents, CLI, onlyRun, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
+import { babeltraceEvents, CLI, lttngDetails, onlyRun, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
 import { recordDdAgainstStrace } from '../helpers/strace.js';
 import { assertOnlyTreeTraced } from '../helpers/tree-scope.js';
 import { processesNamed, requireLttngKernelTracer } from './lttng-guest.js';
@@ -22,7 +22,7 @@ test('doctor says the LTTng kernel tracer is usable; --backend auto records with
   const doctor = await runCli(['doctor']);
   assert.match(doctor.stdout, /^ok\s+LTTng kernel tracer\s+lttng-modules is (installed for \S+|loaded)/m, doctor.stdout);
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'true', '--output', output]);
+  const result = await runCli(['--custom', 'true', '--runs-dir', output]);
   assert.equal(result.code, 0, result.stderr);
   const { metadata } = onlyRun(output);
   assert.equal(metadata.backend?.name, 'lttng');
@@ -43,7 +43,7 @@ test('lttng: children forked later are recorded from their first syscall; an unr
   try {
     const output = tempOutputDir();
     // The sleep puts the forks well past the start: a tracker polled after the start would miss them.
-    const result = await runCli(['--custom', "sh -c 'sleep 0.5; for i in 1 2 3; do ls / >/dev/null; done'", '--output', output, ...LTTNG]);
+    const result = await runCli(['--custom', "sh -c 'sleep 0.5; for i in 1 2 3; do ls / >/dev/null; done'", '--runs-dir', output, ...LTTNG]);
     assert.equal(result.code, 0, result.stderr);
     const { dir, metadata } = onlyRun(output);
     const text = await babeltraceEvents(join(dir, 'kernel'));
@@ -74,14 +74,14 @@ test('lttng: children forked later are recorded from their first syscall; an unr
 test('lttng, overloaded on purpose (--buffer-size 16K): discarded events are counted per CPU and match babeltrace2', async () => {
   await requireLttngKernelTracer();
   const output = tempOutputDir();
-  const result = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null bs=1 count=200000', '--buffer-size', '16K', '--output', output, ...LTTNG]);
+  const result = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null bs=1 count=200000', '--buffer-size', '16K', '--runs-dir', output, ...LTTNG]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   const lost = metadata.trace?.events_lost_total ?? 0;
   assert.ok(lost > 0, `a 16 KiB buffer per CPU cannot hold 400,000 syscall events: ${JSON.stringify(metadata.trace)}`);
   const perCpu = Object.values(metadata.trace?.events_lost_per_cpu ?? {});
   assert.equal(perCpu.reduce((a, b) => a + b, 0), lost, 'the per-CPU counts add up to the total');
-  const discarded = metadata.backend?.details.discarded_events as Record<string, number>;
+  const discarded = lttngDetails(metadata).discarded_events!;
   assert.equal(discarded.benchmark_tracer_kernel, lost, 'lttng list counts what the packets say');
   // babeltrace2's text output warns of every gap; its sum is the same count.
   const read = await babeltraceEvents(join(dir, 'kernel'), () => false);
@@ -96,7 +96,7 @@ test('lttng, SIGINT mid-run: no session, no session daemon, no namespace holder 
   await requireLttngKernelTracer();
   assert.deepEqual(processesNamed('lttng-sessiond'), [], 'no session daemon runs before the test');
   const output = tempOutputDir();
-  const child = spawn(process.execPath, [CLI, '--custom', "sh -c 'while :; do dd if=/dev/zero of=/dev/null bs=512 count=100 2>/dev/null; done'", '--output', output, ...LTTNG], {
+  const child = spawn(process.execPath, [CLI, '--custom', "sh -c 'while :; do dd if=/dev/zero of=/dev/null bs=512 count=100 2>/dev/null; done'", '--runs-dir', output, ...LTTNG], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readTraceMetadata } from '../../src/ctf/metadata-file.js';
 import type { FieldClass, StructClass, TraceMetadata } from '../../src/ctf/metadata-model.js';
 import type { AnalysisReport, ProcessNode } from '../../src/analysis/model.js';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import { freePort } from '../../src/util/ports.js';
 import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from '../helpers/cli.js';
 import { followForks } from '../helpers/tree-scope.js';
@@ -92,7 +92,7 @@ async function record(backend: 'ftrace' | 'lttng', port: number): Promise<Record
       '--workload', `sh -c '${workload}'`,
       '--trace-workload',
       '--backend', backend,
-      '--output', output,
+      '--runs-dir', output,
     ],
     { timeoutMs: 600_000 },
   );

@@ -3,7 +3,7 @@
 // the guest (test/guest/).
 
 import assert from 'node:assert/strict';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import type { TextEvent } from './cli.js';
 import { assertWorkersServe } from './web-server-checks.js';
 

@@ -7,9 +7,10 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { babeltraceEvents, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import { babeltraceEvents, ftraceDetails, onlyRun, runCli, tempOutputDir, type TextEvent } from './cli.js';
+import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import { findLiveInstance, type LiveInstance } from './intruder.js';
+import { ROOT, assertMachineHas } from './machine.js';
 
 export interface LeftoverSnapshot {
   tmpEntries: Set<string>;
@@ -51,15 +52,15 @@ export function assertNothingLeftBehind(before: LeftoverSnapshot, metadata: RunM
 
 /** The tracefs instance, or the LTTng session and the session daemon the run started, are gone. */
 export function assertBackendGone(metadata: RunMetadata): void {
-  const details = metadata.backend?.details ?? {};
   if (metadata.backend?.name === 'lttng') {
-    const { session, sessiond } = details as { session: string; sessiond: { pid: number; started_by_run: boolean } };
+    const { session, sessiond } = metadata.backend.details;
     assert.match(session, /^benchmark-tracer-/);
+    assert.ok(sessiond, 'metadata.json names the session daemon');
     if (sessiond.started_by_run) assert.throws(() => process.kill(sessiond.pid, 0), `the session daemon the run started (${sessiond.pid}) is still alive`);
     else assert.doesNotMatch(spawnSync('lttng', ['list'], { encoding: 'utf8' }).stdout, new RegExp(session), 'the lttng session is left behind');
     return;
   }
-  const instance = details.instance;
+  const instance = ftraceDetails(metadata).instance;
   assert.equal(typeof instance, 'string');
   assert.equal(existsSync(join('/sys/kernel/tracing/instances', instance as string)), false, 'tracefs instance left behind');
 }
@@ -82,12 +83,12 @@ export async function runApp(
   /** Runs while the run goes on, once its instance exists (the intruder checks). */
   during?: (live: LiveInstance, runEnded: () => boolean) => Promise<void>,
 ): Promise<AppRun> {
-  if (process.getuid?.() !== 0) throw new Error('application end-to-end tests must run as root');
+  assertMachineHas(ROOT);
   const output = tempOutputDir();
   const before = snapshotLeftovers().tmpEntries;
   let ended = false;
   let cliPid = 0;
-  const running = runCli([app, '--duration', String(durationSeconds), '--output', output, ...extraArgs], {
+  const running = runCli([app, '--duration', String(durationSeconds), '--runs-dir', output, ...extraArgs], {
     timeoutMs: 600_000,
     onSpawn: (pid) => (cliPid = pid),
   }).finally(() => {

@@ -2,11 +2,13 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import type { FtraceDetails, LttngKernelDetails } from '../../src/backends/backend-details.js';
+import { readRunMetadata, type RunMetadata } from '../../src/metadata/run-metadata.js';
+import { assertMachineHas, tool } from './machine.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -43,13 +45,25 @@ export function onlyRun(root: string): { dir: string; metadata: RunMetadata } {
   const runs = readdirSync(root).filter((e) => e !== 'latest' && !e.startsWith('.'));
   if (runs.length !== 1) throw new Error(`expected one run in ${root}, found: ${runs.join(', ')}`);
   const dir = join(root, runs[0]!);
-  return { dir, metadata: JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as RunMetadata };
+  return { dir, metadata: readRunMetadata(dir) };
 }
 
+/** The ftrace backend's facts; fails when another backend recorded. */
+export function ftraceDetails(metadata: RunMetadata): FtraceDetails {
+  if (metadata.backend?.name !== 'ftrace') throw new Error(`expected the ftrace backend, got ${metadata.backend?.name ?? 'none'}`);
+  return metadata.backend.details;
+}
+
+/** The LTTng kernel backend's facts; fails when another backend recorded. */
+export function lttngDetails(metadata: RunMetadata): LttngKernelDetails {
+  if (metadata.backend?.name !== 'lttng') throw new Error(`expected the lttng backend, got ${metadata.backend?.name ?? 'none'}`);
+  return metadata.backend.details;
+}
+
+/** A tool a helper runs (babeltrace2, strace...): its path, or the test fails with one line (machine.ts). */
 export function requireTool(name: string, debianPackage: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  if (!found) throw new Error(`${name} is required by this test and is missing: apt-get install ${debianPackage}`);
-  return found;
+  assertMachineHas(tool(name, debianPackage));
+  return spawnSync('sh', ['-c', `command -v '${name}'`], { encoding: 'utf8' }).stdout.trim();
 }
 
 export interface TextEvent {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunMetadata } from '../../src/session/metadata.js';
+import type { RunMetadata } from '../../src/metadata/run-metadata.js';
 import { babeltraceEvents, onlyRun, requireTool, runCli, tempOutputDir, type TextEvent } from './cli.js';
 
 /** strace's own count of each syscall of a command (strace -f -c). */
@@ -56,7 +56,7 @@ export async function recordDdAgainstStrace(blocks: number, extraArgs: string[] 
   const expected = straceCounts(command);
   assert.ok((expected.get('read') ?? 0) >= blocks);
   const output = tempOutputDir();
-  const result = await runCli(['--custom', command, '--output', output, ...extraArgs]);
+  const result = await runCli(['--custom', command, '--runs-dir', output, ...extraArgs]);
   assert.equal(result.code, 0, result.stderr);
   const { dir, metadata } = onlyRun(output);
   assert.equal(metadata.success, true, metadata.error ?? '');

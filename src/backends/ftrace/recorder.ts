@@ -6,6 +6,7 @@
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { BackendRecord, FtraceDetails, StatedumpCost } from '../backend-details.js';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceEnvironment, TraceWriteResult } from '../backend.js';
 import { BOOKKEEPING_EVENTS, tracepointId, type Tracepoint } from '../event-set.js';
 import {
@@ -58,7 +59,11 @@ interface CpuDrain {
 
 export class FtraceBackend implements RecordingBackend {
   readonly name = 'ftrace' as const;
-  readonly details: Record<string, unknown> = {};
+  private readonly details: FtraceDetails = {};
+
+  describe(reason: string): BackendRecord {
+    return { name: this.name, reason, details: this.details };
+  }
   private instance: TracefsInstance | null = null;
   private readonly captureDir: string;
   private drains: CpuDrain[] = [];
@@ -83,7 +88,7 @@ export class FtraceBackend implements RecordingBackend {
   private started = false;
   private bytesWritten = 0;
   private readonly statedumpsTaken: Statedump[] = [];
-  private readonly statedumpCosts: Array<{ label: string; tasks: number; fds: number; milliseconds: number }> = [];
+  private readonly statedumpCosts: StatedumpCost[] = [];
   private offsetNs = 0n;
   private manifestWritten = false;
   private manifestError: string | null = null;
@@ -318,7 +323,7 @@ export class FtraceBackend implements RecordingBackend {
       }
       throw new Error(`the CTF trace could not be written (${errorMessage(error)}): kernel/ removed, the capture kept in ${basename(this.captureDir)}/`);
     });
-    if (result.userArguments) Object.assign(this.details.user_arguments as object, result.userArguments);
+    if (result.userArguments && this.details.user_arguments) Object.assign(this.details.user_arguments, result.userArguments);
     rmSync(this.captureDir, { recursive: true, force: true });
     return result;
   }

@@ -13,11 +13,6 @@ import { readStat } from '../../util/procfs.js';
 export const TRACEFS_PATHS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 export const INSTANCE_PREFIX = 'benchmark-tracer-';
 
-export interface TracefsStatus {
-  mountedAt: string | null;
-  /** Why it is not usable, or null. */
-  problem: string | null;
-}
 
 function isMountedTracefs(dir: string): boolean {
   return existsSync(join(dir, 'instances')) && existsSync(join(dir, 'available_events'));
@@ -25,6 +20,12 @@ function isMountedTracefs(dir: string): boolean {
 
 export function findTracefs(): string | null {
   return TRACEFS_PATHS.find(isMountedTracefs) ?? null;
+}
+
+/** Where tracefs is mounted, else where a run (as root) would mount it and whether that directory exists: for doctor. */
+export function tracefsStatus(): { mountedAt: string | null; mountPoint: string; mountPointExists: boolean } {
+  const mountPoint = TRACEFS_PATHS[0]!;
+  return { mountedAt: findTracefs(), mountPoint, mountPointExists: existsSync(mountPoint) };
 }
 
 /** Finds tracefs, mounting it at /sys/kernel/tracing when it is not mounted. */

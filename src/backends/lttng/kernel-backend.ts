@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memAvailableBytes } from '../../util/procfs.js';
+import type { BackendRecord, LttngKernelDetails } from '../backend-details.js';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceWriteResult } from '../backend.js';
 import { parseAvailableEvents } from '../event-set.js';
 import { ensureTracefs } from '../ftrace/tracefs.js';
@@ -56,8 +57,8 @@ function directoryBytes(dir: string): number {
 
 export class LttngKernelBackend implements RecordingBackend {
   readonly name = 'lttng' as const;
-  readonly details: Record<string, unknown> = {};
   private readonly session = `benchmark-tracer-${process.pid}-${Date.now().toString(36)}`;
+  private readonly details: LttngKernelDetails = { session: this.session };
   private readonly home = mkdtempSync(join(tmpdir(), 'bt-lttng-home-'));
   private readonly client = new LttngClient(this.home);
   private readonly outputDir: string;
@@ -70,7 +71,10 @@ export class LttngKernelBackend implements RecordingBackend {
 
   constructor(private readonly options: BackendOptions) {
     this.outputDir = join(options.workDir, '.lttng-kernel');
-    this.details.session = this.session;
+  }
+
+  describe(reason: string): BackendRecord {
+    return { name: this.name, reason, details: this.details };
   }
 
   async prepare(): Promise<void> {

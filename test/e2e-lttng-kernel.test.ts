@@ -4,28 +4,23 @@
 // behind; `auto` falls back to tracefs end to end with its one-line reason,
 // and `doctor` gives the same reason.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LttngKernelDetails } from '../src/backends/backend-details.js';
 import { LttngKernelBackend } from '../src/backends/lttng/kernel-backend.js';
 import { lttngKernelTracer } from '../src/backends/lttng/probe.js';
 import { runningRootSessiond } from '../src/backends/lttng/sessiond.js';
 import { descendantsOf, isAlive, readStat } from '../src/util/procfs.js';
 import { runCommand } from '../src/util/run-command.js';
-import { onlyRun, requireTool, runCli, tempOutputDir } from './helpers/cli.js';
+import { onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
+import { ROOT, testNeeding, tool } from './helpers/machine.js';
 
-function isRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('this test drives lttng-sessiond and tracefs and must run as root');
-}
 
 const lttngHomes = () => new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('bt-lttng-home-')));
 
-test('kernel backend: the real lttng and session daemon answer "Kernel tracer not available"; session and daemon are gone after', async () => {
-  isRoot();
-  requireTool('lttng', 'lttng-tools');
-  requireTool('lttng-sessiond', 'lttng-tools');
+testNeeding(ROOT, tool('lttng', 'lttng-tools'), tool('lttng-sessiond', 'lttng-tools'))('kernel backend: the real lttng and session daemon answer "Kernel tracer not available"; session and daemon are gone after', async () => {
   const probe = await lttngKernelTracer();
   assert.equal(probe.usable, false, `this test covers machines where lttng-modules cannot load; here: ${probe.reason}`);
 
@@ -42,7 +37,8 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
   });
   try {
     await assert.rejects(backend.prepare(), /^Error: lttng enable-channel -k -s benchmark-tracer-\d+-\w+ benchmark_tracer_kernel .*: .*Kernel tracer not available/);
-    const details = backend.details as { session: string; sessiond: { pid: number; started_by_run: boolean } };
+    const details = backend.describe('test').details as LttngKernelDetails;
+    assert.ok(details.sessiond, 'the backend names its session daemon');
     assert.equal(details.sessiond.started_by_run, daemonBefore === null);
     await backend.stop();
     if (daemonBefore === null) {
@@ -61,13 +57,12 @@ test('kernel backend: the real lttng and session daemon answer "Kernel tracer no
   assert.deepEqual(leftovers, [], 'the holder of the run\'s UTS namespace is stopped');
 });
 
-test('--backend lttng fails in one line with the reason; auto records with tracefs and says why; doctor says the same', async () => {
-  isRoot();
+testNeeding(ROOT)('--backend lttng fails in one line with the reason; auto records with tracefs and says why; doctor says the same', async () => {
   const probe = await lttngKernelTracer();
   assert.equal(probe.usable, false, `this test covers machines where lttng-modules cannot load; here: ${probe.reason}`);
 
   const refused = tempOutputDir();
-  const lttng = await runCli(['--custom', 'true', '--backend', 'lttng', '--output', refused]);
+  const lttng = await runCli(['--custom', 'true', '--backend', 'lttng', '--runs-dir', refused]);
   assert.equal(lttng.code, 2, "a usage error exits 2");
   const lines = lttng.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line: ${lttng.stderr}`);
@@ -77,7 +72,7 @@ test('--backend lttng fails in one line with the reason; auto records with trace
   rmSync(refused, { recursive: true, force: true });
 
   const output = tempOutputDir();
-  const auto = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null count=100', '--events', 'syscalls:sys_enter_read', '--output', output]);
+  const auto = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null count=100', '--events', 'syscalls:sys_enter_read', '--runs-dir', output]);
   assert.equal(auto.code, 0, auto.stderr);
   const { dir, metadata } = onlyRun(output);
   assert.equal(metadata.backend?.name, 'ftrace');
