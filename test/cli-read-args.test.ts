@@ -125,7 +125,7 @@ test('one specification: subcommands, record as the default, one meaning per opt
   assert.deepEqual(parseCommandLine(['compare', 'a', 'b', '--top', '3', '-o', 'c.txt']), { kind: 'compare', traceA: 'a', traceB: 'b', json: false, outputFile: 'c.txt', top: 3, quiet: false });
 
   // An option of another command says where it goes; an unknown one says so.
-  assert.throws(() => parseCommandLine(['view', 'a', '--json']), /^UserError: --json goes with analyze and compare, not view \(see view --help\)$/);
+  assert.throws(() => parseCommandLine(['view', 'a', '--json']), /^UserError: --json goes with analyze, compare and query, not view \(see view --help\)$/);
   assert.throws(() => parseCommandLine(['convert', 'a', '--top', '3']), /--top goes with analyze and compare, not convert/);
   assert.throws(() => parseCommandLine(['analyze', 'a', '--nope']), /^UserError: Unknown option '--nope'/);
   assert.throws(() => parseCommandLine(['compare', 'a']), /missing required argument 'traceB' \(see compare --help\)/);

@@ -47,7 +47,7 @@ test('a Redis run ends with its figures, the trace and the next commands; -q pri
   outputs.push(quiet);
   const q = await runCli(['--custom', 'dd if=/dev/zero of=/dev/null bs=4096 count=100 status=none', '--output', quiet, '-q']);
   assert.equal(q.code, 0, q.stderr);
-  assert.match(q.stdout, /^trace: \S+ \([\d,]+ events, [\d.]+ [KMG]?B, 0 lost\)\n$/);
+  assert.match(q.stdout, /^trace: \S+ \([\d,]+ events, [\d.]+ (?:[KMG]i)?B, 0 lost\)\n$/);
 });
 
 test('query on the recorded run: the tables agree with analyze --json and babeltrace2; kept in RUN/tables, reused, rebuilt when the trace changes', async () => {

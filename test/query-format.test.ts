@@ -138,13 +138,13 @@ function metadata(overrides: Partial<RunSummaryInput['metadata']> = {}): RunSumm
 test('run summary: the trace, the figures, losses, the next commands; -q the first line only', () => {
   const input = { runDir: '/work/traces/redis_20261203_150136', metadata: metadata(), quiet: false, cwd: '/work' };
   assert.deepEqual(formatRunSummary(input), [
-    'trace: /work/traces/redis_20261203_150136 (3,488,573 events, 171.0 MB, 0 lost)',
+    'trace: /work/traces/redis_20261203_150136 (3,488,573 events, 163 MiB, 0 lost)',
     'redis-benchmark: SET 101,332 req/s (p99 0.854 ms), GET 98,185 req/s (p99 1.18 ms); mean of 9 runs (every figure in metadata.json)',
     'next:  benchmark-tracer analyze traces/redis_20261203_150136',
     '       benchmark-tracer query traces/redis_20261203_150136 "SELECT name, count(*) AS calls, sum(dur) AS total_ns FROM syscalls GROUP BY name ORDER BY total_ns DESC LIMIT 10"',
     '       benchmark-tracer view traces/redis_20261203_150136',
   ]);
-  assert.deepEqual(formatRunSummary({ ...input, quiet: true }), ['trace: /work/traces/redis_20261203_150136 (3,488,573 events, 171.0 MB, 0 lost)']);
+  assert.deepEqual(formatRunSummary({ ...input, quiet: true }), ['trace: /work/traces/redis_20261203_150136 (3,488,573 events, 163 MiB, 0 lost)']);
 
   const lossy = metadata({ benchmark: null });
   lossy.trace = { ...lossy.trace!, events_lost_total: 1200, events_lost_per_cpu: { '0': 0, '1': 1200 } };

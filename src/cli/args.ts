@@ -282,7 +282,7 @@ function usageError(error: CommanderError, program: CommanderCommand, failed: Co
   const unknown = /^unknown option '([^'=]+)/.exec(message)?.[1];
   if (unknown) {
     const owners = program.commands.filter((c) => c !== failed && flagsOf(c).includes(unknown)).map((c) => c.name());
-    if (owners.length > 0) message = `${unknown} goes with ${owners.join(' and ')}, not ${failed === program ? 'here' : failed.name()}`;
+    if (owners.length > 0) message = `${unknown} goes with ${owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners.at(-1)}` : owners[0]}, not ${failed === program ? 'here' : failed.name()}`;
     else message = message.replace(/^unknown option/, 'Unknown option');
   }
   const help = failed === program || failed.name() === 'record' ? '--help' : `${failed.name()} --help`;
