@@ -6,9 +6,8 @@
 // parameter, to show what the clock read costs; system-wide records every
 // process but this one, as --system-wide does.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { BOOKKEEPING_EVENTS, parseAvailableEvents, resolveEventSet, tracepointId, type Tracepoint } from '../src/backends/event-set.js';
+import { BOOKKEEPING_EVENTS, parseTracepoint, resolveEventSet, tracepointId } from '../src/backends/event-set.js';
+import { availableTracepoints } from '../src/backends/kernel-events.js';
 import { perCpuBufferBytes } from '../src/backends/ftrace/recorder.js';
 import { ensureTracefs, TracefsInstance } from '../src/backends/ftrace/tracefs.js';
 import { memAvailableBytes, tasksOf } from '../src/util/procfs.js';
@@ -25,12 +24,7 @@ export class KernelOnlyRecording {
 
   static create(eventSpec: string, seconds: number, clock: TraceClock, systemWide = false): KernelOnlyRecording {
     const tracefs = ensureTracefs();
-    const available = parseAvailableEvents(readFileSync(join(tracefs, 'available_events'), 'utf8'));
-    const bookkeeping = BOOKKEEPING_EVENTS.map((id): Tracepoint => {
-      const [system, name] = id.split(':');
-      return { system: system!, name: name! };
-    });
-    const events = new Map([...resolveEventSet(eventSpec, available).set, ...bookkeeping].map((e) => [tracepointId(e), e]));
+    const events = new Map([...resolveEventSet(eventSpec, availableTracepoints()).set, ...BOOKKEEPING_EVENTS.map(parseTracepoint)].map((e) => [tracepointId(e), e]));
     const instance = TracefsInstance.create(tracefs);
     try {
       instance.write('tracing_on', '0');

@@ -12,6 +12,12 @@ export interface Tracepoint {
 
 export const tracepointId = (t: Tracepoint): string => `${t.system}:${t.name}`;
 
+/** "system:name" -> the tracepoint. */
+export function parseTracepoint(id: string): Tracepoint {
+  const [system, name] = id.split(':');
+  return { system: system!, name: name! };
+}
+
 const SCHEDULING = [
   'sched:sched_switch',
   'sched:sched_wakeup',

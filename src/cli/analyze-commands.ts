@@ -1,14 +1,12 @@
 // analyze and compare: read traces with the analysis library, print the
 // terminal report or JSON, or hand the report to the HTML renderer.
 
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { analyzeTrace } from '../analysis/analyze.js';
 import { compareReports } from '../analysis/compare.js';
 import type { AnalysisReport } from '../analysis/model.js';
-import { UserError } from '../util/errors.js';
 import { formatComparison, formatReport } from './analysis-text.js';
-import { TerminalReporter } from './progress.js';
-import { traceErrorToUser } from './trace-errors.js';
+import { checkTraceDirectory, withReadProgress } from './trace-errors.js';
 
 export interface AnalyzeRequest {
   traceDir: string;
@@ -19,24 +17,9 @@ export interface AnalyzeRequest {
   quiet: boolean;
 }
 
-async function analyzeWithProgress(traceDir: string, quiet: boolean): Promise<AnalysisReport> {
-  if (!existsSync(traceDir)) throw new UserError(`no such trace directory: ${traceDir}`);
-  if (!statSync(traceDir).isDirectory()) throw new UserError(`not a directory: ${traceDir}`);
-  const reporter = TerminalReporter.forStderr(quiet);
-  const counters = { events: 0, bytes: 0, lost: 0 };
-  reporter.phase('analyzing', () => counters);
-  try {
-    return await analyzeTrace([traceDir], {
-      progress: (events, traceBytes) => {
-        counters.events = events;
-        counters.bytes = traceBytes;
-      },
-    });
-  } catch (error) {
-    throw traceErrorToUser(error);
-  } finally {
-    reporter.finish();
-  }
+function analyzeWithProgress(traceDir: string, quiet: boolean): Promise<AnalysisReport> {
+  checkTraceDirectory(traceDir);
+  return withReadProgress('analyzing', quiet, (progress) => analyzeTrace([traceDir], { progress }));
 }
 
 /** Writes to a file or stdout; a reader that went away (`| head`) is how reading ends, not an error. */

@@ -12,35 +12,15 @@ import { TABLES_SCHEMA_VERSION } from '../tables/schema.js';
 import type { TablesOptions } from '../tables/trace-tables.js';
 import { isFilesystemError, UserError } from '../util/errors.js';
 import { TOOL_NAME } from '../version.js';
-import { TerminalReporter } from './progress.js';
 import type { QueryCommand } from './query-args.js';
-import { traceErrorToUser } from './trace-errors.js';
+import { checkTraceDirectory, traceErrorToUser, withReadProgress } from './trace-errors.js';
 
 /** Rows an aligned table shows at most: it is read whole to size its columns. */
 const MAX_TABLE_ROWS = 10_000;
 
-function checkDirectory(path: string): void {
-  if (!existsSync(path)) throw new UserError(`no such trace directory: ${path}`);
-  if (!statSync(path).isDirectory()) throw new UserError(`not a directory: ${path}`);
-}
-
 /** Runs `work` with the progress line of a tables build on a terminal. */
-async function withProgress<T>(quiet: boolean, work: (options: TablesOptions) => Promise<T>): Promise<T> {
-  const reporter = TerminalReporter.forStderr(quiet);
-  const counters = { events: 0, bytes: 0, lost: 0 };
-  reporter.phase('writing tables', () => counters);
-  try {
-    return await work({
-      progress: (events, traceBytes) => {
-        counters.events = events;
-        counters.bytes = traceBytes;
-      },
-    });
-  } catch (error) {
-    throw traceErrorToUser(error);
-  } finally {
-    reporter.finish();
-  }
+function withProgress<T>(quiet: boolean, work: (options: TablesOptions) => Promise<T>): Promise<T> {
+  return withReadProgress('writing tables', quiet, (progress) => work({ progress }));
 }
 
 function warnDamage(trace: string, damage: string | null): void {
@@ -48,7 +28,7 @@ function warnDamage(trace: string, damage: string | null): void {
 }
 
 export async function convertToParquetCommand(traceDir: string, outDir: string, quiet: boolean): Promise<number> {
-  checkDirectory(traceDir);
+  checkTraceDirectory(traceDir);
   if (existsSync(outDir) && (!statSync(outDir).isDirectory() || (readdirSync(outDir).length > 0 && !isTablesDir(outDir)))) {
     throw new UserError(`${outDir}: not an empty directory; convert --to parquet writes its tables into a new or empty one`);
   }
@@ -113,7 +93,7 @@ class Output {
 }
 
 export async function queryCommand(command: QueryCommand): Promise<number> {
-  checkDirectory(command.trace);
+  checkTraceDirectory(command.trace);
   const dir = await tablesFor(command.trace, command.quiet);
   const session = await SqlSession.open(dir);
   const file = command.outputFile ? createWriteStream(command.outputFile) : null;

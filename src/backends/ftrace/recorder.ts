@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BackendRecord, FtraceDetails, StatedumpCost } from '../backend-details.js';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceEnvironment, TraceWriteResult } from '../backend.js';
-import { BOOKKEEPING_EVENTS, tracepointId, type Tracepoint } from '../event-set.js';
+import { BOOKKEEPING_EVENTS, parseTracepoint, tracepointId, type Tracepoint } from '../event-set.js';
 import {
   CAPTURE_MANIFEST,
   PAGE_RECORD_HEADER_SIZE,
@@ -438,11 +438,6 @@ export class FtraceBackend implements RecordingBackend {
     writeFileSync(join(this.captureDir, CAPTURE_MANIFEST), JSON.stringify(manifest));
     this.manifestWritten = true;
   }
-}
-
-function parseTracepoint(id: string): Tracepoint {
-  const [system, name] = id.split(':');
-  return { system: system!, name: name! };
 }
 
 function dedupe(events: Tracepoint[]): Tracepoint[] {
