@@ -6,6 +6,12 @@
 // that of a bare decode (what reading alone costs). A benchmark, not a test:
 // it asserts no time.
 //
+// The floor, in the same rounds: Node's bare start (`node -e 0`) and our
+// CLI's (`--version`: Node plus loading the command line). `ceiling` is
+// babeltrace2's time over Node's bare start, the best ratio any program
+// run by Node could have on that trace; below 1.5 the goal of 1.5x is under
+// the runtime's floor there.
+//
 //   npm run bench:analyze -- [TRACE_DIR...] [--runs N] [--min-events N] [--no-corpus] [--lock FILE]
 //
 // Unless --no-corpus, it measures every trace of ../shared/corpus (kernel
@@ -26,6 +32,8 @@ const READER_BENCH = fileURLToPath(new URL('./ctf-reader.js', import.meta.url));
 const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
 const CORPUS_GROUPS = ['lttng-kernel', 'lttng-kernel-ust'];
 const OTHER_BENCH_LOCK = '/tmp/bt-bench.lock';
+/** Issue 13's goal: analyze 1.5x as fast as babeltrace2's text dump. */
+const GOAL = 1.5;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -76,11 +84,16 @@ interface Row {
   roundRatios: number[];
   analyzeRss: number;
   decodeRss: number;
+  /** `node -e 0` and `CLI --version`, best of the same rounds. */
+  nodeSeconds: number;
+  cliSeconds: number;
 }
 
 function measure(traceDir: string, analyzed: Memory): Row {
   let analyzeSeconds = Infinity;
   let babeltraceSeconds = Infinity;
+  let nodeSeconds = Infinity;
+  let cliSeconds = Infinity;
   const roundRatios: number[] = [];
   for (let round = 0; round < runs; round++) {
     // Alternating order: neither side always runs on a cache the other warmed, or after it heated the CPU.
@@ -99,10 +112,12 @@ function measure(traceDir: string, analyzed: Memory): Row {
     analyzeSeconds = Math.min(analyzeSeconds, ours);
     babeltraceSeconds = Math.min(babeltraceSeconds, theirs);
     roundRatios.push(theirs / ours);
+    nodeSeconds = Math.min(nodeSeconds, bestOf(1, process.execPath, ['-e', '0']).seconds);
+    cliSeconds = Math.min(cliSeconds, bestOf(1, process.execPath, [CLI, '--version']).seconds);
   }
   const decoded = memory('decode', traceDir);
   const trace = traceDir.startsWith(CORPUS) ? traceDir.slice(CORPUS.length) : traceDir;
-  return { trace, events: analyzed.events, analyzeSeconds, babeltraceSeconds, roundRatios, analyzeRss: analyzed.maxRssKiB, decodeRss: decoded.maxRssKiB };
+  return { trace, events: analyzed.events, analyzeSeconds, babeltraceSeconds, roundRatios, analyzeRss: analyzed.maxRssKiB, decodeRss: decoded.maxRssKiB, nodeSeconds, cliSeconds };
 }
 
 async function waitForOtherBenchmark(): Promise<void> {
@@ -121,9 +136,11 @@ function print(row: Row): void {
   const low = Math.min(...row.roundRatios);
   const high = Math.max(...row.roundRatios);
   const rate = (row.events / row.analyzeSeconds / 1e6).toFixed(2);
+  const ceiling = row.babeltraceSeconds / row.nodeSeconds;
   console.log(
     `${row.trace.padEnd(34)} ${pad(row.events.toLocaleString('en-US'), 10)} ${pad(row.analyzeSeconds.toFixed(3), 9)} ${pad(row.babeltraceSeconds.toFixed(3), 9)} ` +
-      `${pad(`${(row.babeltraceSeconds / row.analyzeSeconds).toFixed(2)}`, 6)} ${pad(`${low.toFixed(2)}-${high.toFixed(2)}`, 10)} ${pad(rate, 7)} ${pad(mib(row.analyzeRss), 9)} ${pad(mib(row.decodeRss), 9)}`,
+      `${pad(`${(row.babeltraceSeconds / row.analyzeSeconds).toFixed(2)}`, 6)} ${pad(`${low.toFixed(2)}-${high.toFixed(2)}`, 10)} ${pad(rate, 7)} ${pad(mib(row.analyzeRss), 9)} ${pad(mib(row.decodeRss), 9)} ` +
+      `${pad(row.nodeSeconds.toFixed(3), 9)} ${pad(row.cliSeconds.toFixed(3), 9)} ${pad(ceiling.toFixed(2), 7)}${ceiling < GOAL ? ' (goal under the floor)' : ''}`,
   );
 }
 
@@ -139,8 +156,9 @@ await waitForOtherBenchmark();
 writeFileSync(values.lock!, `${process.pid}\n`);
 try {
   console.log(`analyze --json vs babeltrace2 text, each its own process, best of ${runs} rounds in alternating order; ratio = babeltrace2 / analyze (above 1: analyze is faster)`);
+  console.log(`the floor in the same rounds: node -e 0 and CLI --version; ceiling = babeltrace2 / (node -e 0), the best ratio possible on Node (goal: ${GOAL})`);
   console.log(
-    `${'trace'.padEnd(34)} ${pad('events', 10)} ${pad('analyze s', 9)} ${pad('bt2 s', 9)} ${pad('ratio', 6)} ${pad('rounds', 10)} ${pad('M ev/s', 7)} ${pad('RSS anlz', 9)} ${pad('RSS dec', 9)}`,
+    `${'trace'.padEnd(34)} ${pad('events', 10)} ${pad('analyze s', 9)} ${pad('bt2 s', 9)} ${pad('ratio', 6)} ${pad('rounds', 10)} ${pad('M ev/s', 7)} ${pad('RSS anlz', 9)} ${pad('RSS dec', 9)} ${pad('node -e 0', 9)} ${pad('--version', 9)} ${pad('ceiling', 7)}`,
   );
   for (const { trace, analyzed } of chosen) print(measure(trace, analyzed));
 } finally {
