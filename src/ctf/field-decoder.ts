@@ -604,6 +604,14 @@ function readBits(bytes: Buffer, pos: number, size: number, littleEndian: boolea
   const shift = pos % 8;
   const count = Math.ceil((shift + size) / 8);
   let accumulated = 0;
+  if (count <= 4) {
+    // Within 32 bits (LTTng's compact event header: a 5-bit id, a 27-bit time): shifts and a mask, where a
+    // floating-point modulo would be a call.
+    if (littleEndian) for (let i = count - 1; i >= 0; i--) accumulated = accumulated * 256 + bytes[first + i]!;
+    else for (let i = 0; i < count; i++) accumulated = accumulated * 256 + bytes[first + i]!;
+    const bits = accumulated >>> (littleEndian ? shift : count * 8 - shift - size);
+    return size === 32 ? bits : bits & ((1 << size) - 1);
+  }
   if (littleEndian) {
     for (let i = count - 1; i >= 0; i--) accumulated = accumulated * 256 + bytes[first + i]!;
     return Math.floor(accumulated / 2 ** shift) % 2 ** size;

@@ -162,6 +162,14 @@ class Lexer {
   private quoted(start: number): Token {
     const text = this.text;
     const quote = text[start]!;
+    // Most strings (every event name) have no escape: one slice.
+    const close = text.indexOf(quote, start + 1);
+    let plain = close >= 0;
+    for (let j = start + 1; plain && j < close; j++) if (text.charCodeAt(j) === 92 /* \\ */) plain = false;
+    if (plain) {
+      this.cursor = close + 1;
+      return { kind: 'string', text: text.slice(start + 1, close), offset: start };
+    }
     let i = start + 1;
     let value = '';
     while (i < text.length && text[i] !== quote) {
@@ -881,23 +889,22 @@ class Parser {
   }
 }
 
-/** offset -> 1-based line of `text`, by binary search over its line starts. */
+/**
+ * offset -> 1-based line of `text`. The parser asks in text order: from the
+ * last answer, newlines are counted forward; an earlier offset (an error
+ * found later) counts from the start.
+ */
 export function lineFinder(text: string): (offset: number) => number {
-  // Built at the first question: most fields never ask.
-  let starts: number[] | null = null;
+  let lastOffset = 0;
+  let lastLine = 1;
   return (offset) => {
-    if (starts === null) {
-      starts = [0];
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    if (offset < lastOffset) {
+      lastOffset = 0;
+      lastLine = 1;
     }
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
+    for (let i = text.indexOf('\n', lastOffset); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) lastLine++;
+    lastOffset = offset;
+    return lastLine;
   };
 }
 
