@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ANALYSES } from '../src/analysis/analyses.js';
 import { analyzeTrace } from '../src/analysis/analyze.js';
 import type { ProcessesResult } from '../src/analysis/model.js';
-import { dependencyOrder, type AnalysisModule } from '../src/analysis/registry.js';
+import { dependencyOrder, topBy, type AnalysisModule } from '../src/analysis/registry.js';
 import { lostEventsAnalysis } from '../src/analysis/lost-events.js';
 import { syscallsAnalysis } from '../src/analysis/syscalls.js';
 import { writeEventTrace, type TestEvent } from './helpers/event-trace.js';
@@ -25,6 +25,39 @@ test('dependency order: each after what it needs, otherwise the given order', ()
 test('dependency order: a cycle and an unknown name are errors that say where', () => {
   assert.throws(() => dependencyOrder([named('a', ['b']), named('b', ['c']), named('c', ['a'])]), /cycle: a -> b -> c -> a/);
   assert.throws(() => dependencyOrder([named('a', ['missing'])]), /a needs missing, which is not registered/);
+});
+
+/** The order topBy promises, by a plain stable sort. */
+function stableTopBy<T>(items: T[], key: (item: T) => number, limit = Infinity): T[] {
+  return items
+    .map((item, index) => ({ item, index, key: key(item) }))
+    .sort((a, b) => b.key - a.key || a.index - b.index)
+    .slice(0, limit)
+    .map((entry) => entry.item);
+}
+
+test('topBy: descending by key, ties in their order, the first limit; packed integer keys and any other keys alike', () => {
+  // A fixed pseudo-random sequence: many ties (keys from a small range), then keys of every kind.
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const keySets: Array<[string, () => number]> = [
+    ['small integers, many ties', () => Math.floor(random() * 20)],
+    ['ns up to an hour', () => Math.floor(random() * 3.6e12)],
+    ['fractions (shares)', () => random()],
+    ['integers too large to pack with a position', () => Number.MAX_SAFE_INTEGER - Math.floor(random() * 10)],
+    ['negative', () => Math.floor(random() * 20) - 10],
+  ];
+  for (const [what, makeKey] of keySets) {
+    for (const size of [0, 1, 2, 3, 1000, 1025]) {
+      const items = Array.from({ length: size }, (_, id) => ({ id, key: makeKey() }));
+      for (const limit of [Infinity, 5]) {
+        assert.deepEqual(topBy(items, (item) => item.key, limit), stableTopBy(items, (item) => item.key, limit), `${what}, ${size} items, limit ${limit}`);
+      }
+    }
+  }
+  // Any iterable: a Map's entries.
+  const map = new Map([[7, 3], [8, 5], [9, 3]]);
+  assert.deepEqual(topBy(map, ([, value]) => value), [[8, 5], [7, 3], [9, 3]]);
 });
 
 test('a registry with a cycle fails before reading the trace', async () => {
