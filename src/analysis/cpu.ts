@@ -171,7 +171,8 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
       }
       return { cpu: cpu.cpu, buckets };
     });
-    const threads: ThreadRef[] = [...timelineTids].sort((a, b) => a - b).map((tid) => end.threadRef(tid));
+    // Thousands of tids: sorted natively as numbers, not by a comparator.
+    const threads: ThreadRef[] = Array.from(Float64Array.from(timelineTids).sort(), (tid) => end.threadRef(tid));
 
     return {
       byCpu: cpus.map((cpu) => ({

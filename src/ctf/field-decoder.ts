@@ -101,6 +101,7 @@ interface SymbolEntry {
 
 /** Compiles the scopes of one stream class and its event classes; shares the slot numbering. */
 export class DecoderCompiler {
+  /** The names this compiler added; those of the compiler it was forked from are the parent's. */
   private readonly symbols = new Map<string, SymbolEntry>();
   private slotCount = 0;
 
@@ -110,14 +111,19 @@ export class DecoderCompiler {
     private readonly referencedNames: ReadonlySet<string>,
     /** Scope numbers, unique in the trace: forks share the count. */
     private readonly scopeCount = { next: 0 },
+    /** What this one was forked from, which compiles nothing more once forked (a kernel trace forks it for each of its thousand event classes). */
+    private readonly parent: DecoderCompiler | null = null,
   ) {}
 
   /** A compiler for one event class: sees the stream-level symbols, adds its own. */
   fork(): DecoderCompiler {
-    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames, this.scopeCount);
-    for (const [name, entry] of this.symbols) child.symbols.set(name, entry);
+    const child = new DecoderCompiler(this.traceByteOrder, this.referencedNames, this.scopeCount, this);
     child.slotCount = this.slotCount;
     return child;
+  }
+
+  private symbol(name: string): SymbolEntry | undefined {
+    return this.symbols.get(name) ?? this.parent?.symbol(name);
   }
 
   /**
@@ -268,7 +274,7 @@ export class DecoderCompiler {
 
   private resolve(path: string, line: number, use: string): SymbolEntry {
     const name = path.split('.').pop()!;
-    const entry = this.symbols.get(name);
+    const entry = this.symbol(name);
     if (!entry) throw new MetadataError(`no field "${path}" before its use as a ${use}`, line);
     return entry;
   }
