@@ -3,7 +3,7 @@
 // header and alerts, then one section per analysis.
 
 import type { AnalysisReport, ProcessRef, ThreadRef } from '../../analysis/model.js';
-import { h } from './dom.js';
+import { h, type Path } from './dom.js';
 import { dataValue, exactTitle, formatWallClock } from './formats.js';
 import { processTree } from './process-tree.js';
 import { timeline } from './timeline.js';
@@ -24,7 +24,7 @@ const tidColumns: Array<Column<ThreadRef>> = [{ label: 'tid', field: 'tid', form
 
 function header(): HTMLElement {
   const t = report.trace;
-  const fact = (label: string, path: string, value: string, text = value, title?: string): HTMLElement =>
+  const fact = (label: string, path: Path<AnalysisReport> | 'trace.cpus', value: string, text = value, title?: string): HTMLElement =>
     h('span', {}, [label + ' ', h('b', { 'data-metric': path, 'data-value': value, title, text })]);
   return h('header', { class: 'page' }, [
     h('h1', { text: 'Trace analysis' + (t.application ? ': ' + t.application : '') }),
