@@ -1,7 +1,7 @@
 // What a syscall costs a process that is NOT traced, under each of the
 // hooks a run puts on the kernel's syscall tracepoints: our tracefs
 // instance (filtered to another pid), bpftrace's probes for paths and socket
-// addresses, and both. dd with 1-byte blocks makes two syscalls per byte, so
+// addresses (read at the tracepoints, or at the exits only), and both. dd with 1-byte blocks makes two syscalls per byte, so
 // the difference per syscall is the hook's own cost, paid by every process on
 // the machine (the untraced benchmark client too). The floor under the
 // default run's overhead. A benchmark, not a test: it prints, it asserts
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureTracefs, TracefsInstance } from '../src/backends/ftrace/tracefs.js';
 import { UserArgumentRecorder } from '../src/backends/ftrace/user-argument-recorder.js';
-import { ADDRESS_ARGUMENTS, PATH_ARGUMENTS } from '../src/backends/ftrace/user-arguments.js';
+import { ADDRESS_ARGUMENTS, PATH_ARGUMENTS, type ReadSide } from '../src/backends/ftrace/user-arguments.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,15 +40,17 @@ interface Setup {
   tracefs: boolean;
   /** Syscalls whose arguments bpftrace copies; null: no bpftrace. */
   bpftrace: string[] | null;
+  side?: ReadSide;
 }
 
 const ALL_USER_ARGUMENTS = [...PATH_ARGUMENTS.keys(), ...ADDRESS_ARGUMENTS.keys()];
 const SETUPS: Setup[] = [
   { name: 'no hook', tracefs: false, bpftrace: null },
   { name: 'tracefs instance (syscalls:*, another pid)', tracefs: true, bpftrace: null },
-  { name: 'tracefs + bpftrace, entry probe only (openat)', tracefs: true, bpftrace: ['openat'] },
-  { name: 'tracefs + bpftrace, the default run\'s probes', tracefs: true, bpftrace: ALL_USER_ARGUMENTS },
-  { name: 'bpftrace alone, the default run\'s probes', tracefs: false, bpftrace: ALL_USER_ARGUMENTS },
+  { name: 'tracefs + bpftrace at the tracepoints, openat only', tracefs: true, bpftrace: ['openat'], side: 'tracepoint' },
+  { name: 'tracefs + bpftrace at the tracepoints, all', tracefs: true, bpftrace: ALL_USER_ARGUMENTS, side: 'tracepoint' },
+  { name: 'tracefs + bpftrace at the exits, all', tracefs: true, bpftrace: ALL_USER_ARGUMENTS, side: 'exit' },
+  { name: 'bpftrace alone at the exits, all', tracefs: false, bpftrace: ALL_USER_ARGUMENTS, side: 'exit' },
 ];
 
 async function measure(setup: Setup, followFrom: number, workDir: string): Promise<number> {
@@ -63,7 +65,7 @@ async function measure(setup: Setup, followFrom: number, workDir: string): Promi
       instance.write('tracing_on', '1');
     }
     if (setup.bpftrace) {
-      recorder = await UserArgumentRecorder.start(workDir, setup.bpftrace, { followFrom });
+      recorder = await UserArgumentRecorder.start(workDir, setup.bpftrace, { followFrom }, setup.side);
       if (!recorder.status.recorded) throw new Error(recorder.status.reason);
     }
     return nsPerSyscall();
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
   console.log('ns per syscall of an untraced process: median (min-max), added to no hook');
   for (const [name, xs] of results) {
     const m = median(xs);
-    console.log(`  ${name.padEnd(48)} ${m.toFixed(1)} (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})  +${(m - base).toFixed(1)}`);
+    console.log(`  ${name.padEnd(52)} ${m.toFixed(1)} (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})  +${(m - base).toFixed(1)}`);
   }
 }
 

@@ -135,7 +135,7 @@ testNeeding(ROOT)('--no-user-args: no bpftrace, paths stay the pointers the trac
   rmSync(output, { recursive: true, force: true });
 });
 
-testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('open paths are in the trace as strings, read by bpftrace at the same tracepoints', async () => {
+testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('open paths are in the trace as strings, read by bpftrace (at the exits on x86_64, where every path is read)', async () => {
   const output = tempOutputDir();
   const scratch = mkdtempSync(join(tmpdir(), 'bt-paths-'));
   const file = join(scratch, 'written file.bin');
@@ -156,10 +156,12 @@ testNeeding(ROOT, tool('bpftrace', 'bpftrace'))('open paths are in the trace as 
   assert.ok(byProgram('dd').includes(file), `dd opened ${byProgram('dd').join(', ')}`);
   assert.equal(byProgram('cat').filter((path) => path === file).length, 3, `cat opened ${byProgram('cat').join(', ')}`);
   assert.ok((paths.repeated ?? 0) >= 2, `cat's second and third opens had no line of their own: ${JSON.stringify(paths)}`);
-  // A string not paged in yet cannot be read from BPF: rare, and said so.
   const unread = opens.filter((e) => e.payload.includes('filename = "(not read)"')).length;
   assert.equal(unread, paths.unread);
-  assert.ok(unread <= opens.length / 10, `${unread} of ${opens.length} paths not read`);
+  // At the exit the kernel has just read the string: it is paged in. At the entry it may not be yet: rare, and said so.
+  if (process.arch === 'x64') assert.equal(unread, 0, `${unread} of ${opens.length} paths not read at the exits`);
+  else assert.ok(unread <= opens.length / 10, `${unread} of ${opens.length} paths not read`);
+  assert.match(paths.reason, process.arch === 'x64' ? /at the syscalls' exits/ : /at the syscall tracepoints/);
   assert.ok(opens.every((e) => /filename = "(\/|\(not read\)")/.test(e.payload)), 'every path is absolute here (dynamic loader, locale, the file)');
   rmSync(output, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });

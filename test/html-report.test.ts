@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnalysisReport, ProcessNode } from '../src/analysis/model.js';
 import { jsonForScriptElement, renderHtmlReport, writeHtmlReport } from '../src/report/html.js';
+import { formatBytes, formatCount, formatDuration, formatShare } from '../src/report/units.js';
 import { sampleAnalysisReport } from './helpers/analysis-report-fixture.js';
 import { onlyRun, runCli, tempOutputDir } from './helpers/cli.js';
 import { HeadlessChromium, type Page } from './helpers/headless-chromium.js';
@@ -175,6 +176,19 @@ describe('HTML report of a constructed report', () => {
   test('every table cell and bar shows the field of its row in the report', async () => {
     const cells = await assertCellsAreTheReports(page, report);
     assert.ok(cells > 300, `only ${cells} cells`);
+  });
+
+  test('numbers are written as the terminal writes them (one unit system)', async () => {
+    const cards = ['trace.durationNs', 'trace.events', 'io.resolvedShare', 'cpu.runQueueLatency.p99Ns'];
+    const shown = await page.evaluate<string[]>(`${JSON.stringify(cards)}.map((p) => document.querySelector('.card [data-metric="' + p + '"]').textContent)`);
+    assert.deepEqual(shown, [
+      formatDuration(report.trace.durationNs), formatCount(report.trace.events), formatShare(report.io.resolvedShare), formatDuration(report.cpu.runQueueLatency.p99Ns),
+    ]);
+    const read = await page.evaluate<Array<{ index: number; text: string }>>(
+      `Array.from(document.querySelectorAll('table[data-source="io.byFile"] td[data-field="readBytes"]')).map((td) => ({ index: Number(td.closest('tr').dataset.index), text: td.textContent }))`,
+    );
+    for (const { index, text } of read) assert.equal(text, formatBytes(report.io.byFile[index]!.readBytes));
+    assert.ok(read.some((r) => /KiB|MiB/.test(r.text)), 'some file read shows binary units');
   });
 
   test('the timeline has one row per CPU and each run is the thread of its buckets', () => assertTimelineIsTheReports(page, report));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bpftraceProgram, parseSocketAddress, READY_LINE, UserArguments } from '../src/backends/ftrace/user-arguments.js';
+import { bpftraceProgram, parseSocketAddress, READY_LINE, readSideOf, UserArguments } from '../src/backends/ftrace/user-arguments.js';
 import { encodeSocketAddress } from '../src/backends/ftrace/event-classes.js';
 
 function pathsOf(text: string): UserArguments {
@@ -89,24 +89,96 @@ test('records older than the window are skipped (their events were lost or came 
 });
 
 test('the bpftrace program follows the tracer\'s children, or excludes the tracer system-wide', () => {
-  const tree = bpftraceProgram(['openat', 'creat'], { followFrom: 42 });
+  const tree = bpftraceProgram(['openat', 'creat'], { followFrom: 42 }, 'tracepoint');
   assert.match(tree, /sched_process_fork \/args->parent_pid == 42 \|\| @followed\[args->parent_pid\]\//);
   assert.match(tree, /sys_enter_openat \/@followed\[tid\]\/ .*str\(args->filename\).*if \(\$path != @lastpath\[tid\]\)/);
   assert.match(tree, /sched_process_exit \/@followed\[tid\]\/ \{ delete\(@followed\[tid\]\); delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
-  assert.match(bpftraceProgram(['open'], { exclude: 42 }), /sched_process_exit \{ delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
+  assert.match(bpftraceProgram(['open'], { exclude: 42 }, 'tracepoint'), /sched_process_exit \{ delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
   assert.match(tree, /sys_enter_creat \/@followed\[tid\]\/ .*str\(args->pathname\)/);
-  assert.match(bpftraceProgram(['open'], { exclude: 42 }), /sys_enter_open \/pid != 42\//);
+  assert.match(bpftraceProgram(['open'], { exclude: 42 }, 'tracepoint'), /sys_enter_open \/pid != 42\//);
   assert.throws(() => bpftraceProgram(['read'], { exclude: 1 }), /no user argument/);
   assert.doesNotMatch(tree, /@peer/, 'no map it does not use');
 });
 
-test('socket addresses: connect at its entry, accept at its exit through the pointer kept at its entry', () => {
-  const program = bpftraceProgram(['connect', 'accept4'], { followFrom: 42 });
-  assert.match(program, /sys_enter_connect \/@followed\[tid\]\/ \{ \$family = \(\(struct sockaddr \*\)args->uservaddr\)->sa_family;/);
+test('socket addresses at the tracepoints: connect at its entry, accept at its exit through the pointer kept at its entry', () => {
+  const program = bpftraceProgram(['connect', 'accept4'], { followFrom: 42 }, 'tracepoint');
+  assert.match(program, /sys_enter_connect \/@followed\[tid\]\/ \{ @connects\[tid\] = @connects\[tid\] \+ 1; \$family = \(\(struct sockaddr \*\)args->uservaddr\)->sa_family;/);
   assert.match(program, /sys_enter_accept4 \/@followed\[tid\]\/ \{ @peer\[tid\] = \(uint64\)args->upeer_sockaddr; @calling\[tid\] = 1; \}/);
-  // Every call gets a line, also a failed one or one without an address buffer: lines and events pair in order.
-  assert.match(program, /sys_exit_accept4 \/@calling\[tid\]\/ .*if \(args->ret >= 0 && \$at != 0\) \{.*\} else \{ printf\("%llu %d accept4 0\\n", nsecs, tid\); \} \}/);
-  assert.match(program, /END \{ clear\(@followed\); clear\(@peer\); clear\(@calling\); \}/);
+  // Every call gets a line, also a failed one or one without an address buffer, with the thread's call number.
+  assert.match(program, /sys_exit_accept4 \/@calling\[tid\]\/ .*if \(args->ret >= 0 && \$at != 0\) \{.*\} else \{ printf\("%llu %d accept4 %d 0\\n", nsecs, tid, @accepts\[tid\]\); \} \}/);
+  assert.match(program, /END \{ clear\(@followed\); clear\(@peer\); clear\(@calling\); clear\(@connects\); clear\(@accepts\); \}/);
+});
+
+test('at the exits: one probe per syscall, its arguments from the registers it saved, checked against its number', () => {
+  const program = bpftraceProgram(['openat', 'creat', 'connect', 'accept4'], { followFrom: 42 }, 'exit');
+  assert.doesNotMatch(program, /sys_enter_/, 'no probe on sys_enter: tracefs\'s stays the only one');
+  assert.match(program, /^BEGIN \{ printf\("benchmark-tracer: read at exit\\nbenchmark-tracer: attached\\n"\); \}/);
+  const probe = (name: string) => program.split('\n').find((line) => line.startsWith(`tracepoint:syscalls:sys_exit_${name} `)) ?? '';
+  for (const name of ['openat', 'creat', 'connect', 'accept4']) {
+    assert.match(probe(name), /\$regs = \(struct pt_regs \*\)\(\(uint64\)curtask->stack \+ 16384 - 168\);.*\$valid = \(int64\)\$regs->orig_ax == args->__syscall_nr;/, name);
+  }
+  // x86_64's argument registers: the path is openat's second argument, creat's first; the addresses are the second.
+  assert.match(probe('openat'), /\$at = \$valid \? \$regs->si : 0; @calls\[tid\] = @calls\[tid\] \+ 1; \$path = str\(uptr\(\$at\)\);/);
+  assert.match(probe('creat'), /\$at = \$valid \? \$regs->di : 0;/);
+  assert.match(probe('connect'), /\$at = \$valid \? \$regs->si : 0; @connects\[tid\] = @connects\[tid\] \+ 1; \$family = \(\(struct sockaddr \*\)uptr\(\$at\)\)->sa_family;/);
+  assert.match(probe('accept4'), /@accepts\[tid\] = @accepts\[tid\] \+ 1; if \(args->ret >= 0 && \$at != 0\)/);
+  assert.match(program, /sched_process_exit \/@followed\[tid\]\/ \{ delete\(@followed\[tid\]\); delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); delete\(@connects\[tid\]\); delete\(@accepts\[tid\]\); \}/);
+  assert.equal(readSideOf('x64'), 'exit');
+  assert.equal(readSideOf('arm64'), 'tracepoint');
+});
+
+test('read at the exits, a record comes after its entry event, however long the call took', () => {
+  const found = pathsOf(
+    [
+      'benchmark-tracer: read at exit',
+      READY_LINE,
+      '1050000 7 openat 1 /etc/nginx.conf',
+      '2000500 7 openat 2 /index.html',
+      // Call 3 opened /index.html too: no line. Call 4 blocked for 1.5 ms.
+      '3500000 7 openat 4 /other',
+      // The clocks disagree by a few µs: a record a little before its event is still its own.
+      '3699997 7 openat 6 /last',
+      // A connect that blocked for 4 ms, then one right after it.
+      '5000000 7 connect 1 2 41352 16777343',
+      '5000900 7 connect 2 1',
+      // accept's peer is read at its exit, as its event.
+      '6000100 7 accept4 1 2 41352 16777343',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(found.side, 'exit');
+  assert.equal(found.take(7, 'openat', 1_000_000n), '/etc/nginx.conf');
+  assert.equal(found.take(7, 'openat', 2_000_000n), '/index.html');
+  assert.equal(found.take(7, 'openat', 2_010_000n), '/index.html', 'call 3 has no line: the line of call 4 is not its own');
+  assert.equal(found.take(7, 'openat', 2_020_000n), '/other', 'call 4 takes its line, 1.5 ms later');
+  assert.equal(found.take(7, 'openat', 3_600_000n), '/other', 'call 5 has no line');
+  assert.equal(found.take(7, 'openat', 3_700_000n), '/last');
+  assert.equal(found.take(7, 'connect', 1_000_000n), '2 41352 16777343');
+  assert.equal(found.take(7, 'connect', 5_000_500n), '1', 'the first call\'s record, older than this entry, is not taken twice');
+  assert.equal(found.take(7, 'accept4', 6_000_050n), '2 41352 16777343');
+  assert.equal(found.matched, 9);
+  assert.equal(found.repeated, 2);
+});
+
+test('read at the exits, the records of calls the trace does not have are passed over', () => {
+  const found = pathsOf(['benchmark-tracer: read at exit', '1200000 7 connect 1 1', '2200000 7 connect 2 2 1 1', '3200000 7 connect 3 10', ''].join('\n'));
+  assert.equal(found.take(7, 'connect', 1_000_000n), '1');
+  // Call 2's entry event was lost.
+  assert.equal(found.take(7, 'connect', 3_000_000n), '10');
+  assert.equal(found.matched, 2);
+});
+
+test('a tid used again starts its counts again: the new thread\'s records are its own', () => {
+  const found = pathsOf(['benchmark-tracer: read at exit', '1000100 7 openat 1 /a', '2000100 7 openat 2 /b', '50000100 7 openat 1 /c', ''].join('\n'));
+  assert.equal(found.take(7, 'openat', 1_000_000n), '/a');
+  assert.equal(found.take(7, 'openat', 2_000_000n), '/b');
+  assert.equal(found.take(7, 'openat', 50_000_000n), '/c');
+});
+
+test('lines printed out of order (a thread that moved between CPUs) are matched in time order', () => {
+  const found = pathsOf(['benchmark-tracer: read at exit', '2000100 7 openat 2 /b', '1000100 7 openat 1 /a', ''].join('\n'));
+  assert.equal(found.take(7, 'openat', 1_000_000n), '/a');
+  assert.equal(found.take(7, 'openat', 2_000_000n), '/b');
 });
 
 test('socket addresses as bpftrace prints them become lttng-modules\' fields', () => {

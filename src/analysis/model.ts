@@ -3,7 +3,7 @@
 // (2^53 ns is 104 days: enough for any trace's durations); absolute
 // timestamps are strings, as in metadata.json, because they do not fit.
 
-import type { SocketConnection } from '../model/entities.js';
+import type { SocketConnection } from '../model/socket-connection.js';
 
 export const ANALYSIS_FORMAT_VERSION = 1;
 

@@ -46,12 +46,11 @@ function damageExit(reports: AnalysisReport[]): number {
 }
 
 export async function analyzeCommand(request: AnalyzeRequest): Promise<number> {
+  // Loaded only for --html, and before the analysis: a page script that is not built fails at once.
+  const html = request.html ? await import('../report/html.js') : null;
+  html?.builtPageScript();
   const report = await analyzeWithProgress(request.traceDir, request.quiet);
-  if (request.html) {
-    // Loaded only here: the page's script and style are large strings.
-    const { writeHtmlReport } = await import('../report/html.js');
-    await writeHtmlReport(report, request.html);
-  }
+  if (html && request.html) html.writeHtmlReport(report, request.html);
   if (request.json) await emit(`${JSON.stringify(report, null, 1)}\n`, request.outputFile);
   else if (!request.html || request.outputFile) await emit(formatReport(report, request.top), request.outputFile);
   return damageExit([report]);

@@ -1,23 +1,12 @@
 // What the trace model is made of: threads, processes, their open files, and
 // a thread's syscall in flight. Plain objects, changed only by the tracker.
 
+import type { SocketConnection } from './socket-connection.js';
 import type { ExitEffect } from './syscall-effects.js';
 
 export type FileKind = 'file' | 'socket' | 'pipe' | 'anon' | 'unknown';
 
-/** What the trace says of a socket's connection; the analyses add the bytes it carried. */
-export interface SocketConnection {
-  pid: number;
-  fd: number;
-  direction: 'accepted' | 'connected' | 'unknown';
-  family: string | null;
-  local: string | null;
-  peer: string | null;
-  sentBytes: number;
-  receivedBytes: number;
-  /** ns from the trace's origin; null when the connection was made before the trace. */
-  openedNs: number | null;
-}
+export type { SocketConnection } from './socket-connection.js';
 
 /**
  * An open file description: what an fd points to. dup and fork share it, so

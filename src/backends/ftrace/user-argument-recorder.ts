@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../../util/executables.js';
 import { onEmergency } from '../../util/emergency.js';
 import { recordProcess } from '../../util/leftovers.js';
-import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, USER_ARGUMENTS_FILE } from './user-arguments.js';
+import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, readSideOf, USER_ARGUMENTS_FILE, type ReadSide } from './user-arguments.js';
 
 const ATTACH_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
@@ -35,12 +35,14 @@ export class UserArgumentRecorder {
   /**
    * Starts bpftrace for those of `syscalls` (names without sys_enter_; null: turned off) that
    * have a path or socket address argument, and returns once its probes are attached. Never
-   * throws for bpftrace's own failures: they become the status's reason.
+   * throws for bpftrace's own failures: they become the status's reason. `side`: where the
+   * program reads (user-arguments.ts); the benchmark of the hooks compares the two.
    */
   static async start(
     captureDir: string,
     syscalls: string[] | null,
     scope: { followFrom: number } | { exclude: number },
+    side: ReadSide = readSideOf(),
   ): Promise<UserArgumentRecorder> {
     const wanted = (syscalls ?? []).filter((s) => PATH_ARGUMENTS.has(s) || ADDRESS_ARGUMENTS.has(s));
     const status = (recorded: boolean, reason: string) => ({ recorded, reason, syscalls: wanted });
@@ -50,8 +52,9 @@ export class UserArgumentRecorder {
     if (!bpftrace) {
       return new UserArgumentRecorder(captureDir, status(false, 'bpftrace is not installed (apt-get install bpftrace): paths and socket addresses stay pointers'));
     }
-    const recorder = new UserArgumentRecorder(captureDir, status(true, `bpftrace reads paths and socket addresses at the same tracepoints (paths cut at ${PATH_BYTES} bytes)`));
-    await recorder.launch(bpftrace, bpftraceProgram(wanted, scope));
+    const where = side === 'exit' ? "at the syscalls' exits, from their saved registers" : 'at the syscall tracepoints';
+    const recorder = new UserArgumentRecorder(captureDir, status(true, `bpftrace reads paths and socket addresses ${where} (paths cut at ${PATH_BYTES} bytes)`));
+    await recorder.launch(bpftrace, bpftraceProgram(wanted, scope, side));
     return recorder;
   }
 

@@ -1,7 +1,7 @@
 // The kernel's syscall tracepoints record a user-space argument as its
 // pointer: `openat` with `filename = 0x7ffd...`, `connect` with
 // `uservaddr = 0x7ffd...`. LTTng copies what they point to; so do we, with
-// bpftrace reading it at the same tracepoints, and the converter putting it
+// bpftrace reading it as the syscall runs (ReadSide), and the converter putting it
 // into the event as LTTng's fields. This file is the format of that side
 // recording: what is read, how bpftrace prints it, and how the converter finds
 // the line that belongs to an event.
@@ -33,71 +33,143 @@ export const USER_ARGUMENTS_FILE = 'user-arguments.txt';
 export const PATH_BYTES = 200;
 /** Printed once every probe is attached. */
 export const READY_LINE = 'benchmark-tracer: attached';
+/** Printed first by the program that reads at the syscalls' exits. */
+const EXIT_SIDE_LINE = 'benchmark-tracer: read at exit';
 const AF_INET = 2;
 const AF_INET6 = 10;
+
+/**
+ * Where the program reads the arguments.
+ *  - `exit`: every value at the syscall's exit, from the registers the
+ *    syscall saved at the top of the task's kernel stack (x86_64). The
+ *    sys_enter tracepoint then has one probe, tracefs's, which the kernel
+ *    calls directly; a second probe makes it loop over indirect calls (with
+ *    retpolines, ~23 ns per syscall of every process on the machine, traced
+ *    or not). The strings are paged in by then, too: the kernel just read them.
+ *  - `tracepoint`: at the tracepoints that hold them (entry; accept's peer at
+ *    its exit through the pointer kept at its entry). Elsewhere.
+ */
+export type ReadSide = 'exit' | 'tracepoint';
+
+export function readSideOf(arch: string = process.arch): ReadSide {
+  return arch === 'x64' ? 'exit' : 'tracepoint';
+}
+
+/**
+ * The registers a syscall saved: struct pt_regs at the top of its 16 KiB
+ * kernel stack, 16 bytes lower with FRED. Checked against the syscall's
+ * number before any use (an argument read elsewhere is unread, never wrong).
+ */
+const SAVED_REGISTERS =
+  '$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - 168); ' +
+  'if ((int64)$regs->orig_ax != args->__syscall_nr) { $regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - 184); } ' +
+  '$valid = (int64)$regs->orig_ax == args->__syscall_nr;';
+
+/** The register (x86_64 syscall convention) of each copied argument. */
+const ARGUMENT_REGISTER: ReadonlyMap<string, string> = new Map([
+  ['open', 'di'],
+  ['creat', 'di'],
+  ['openat', 'si'],
+  ['openat2', 'si'],
+  ['connect', 'si'],
+  ['accept', 'si'],
+  ['accept4', 'si'],
+]);
+
+/** The three kinds of argument; each is numbered per thread, as a count of its calls. */
+type ArgumentKind = 'path' | 'connect' | 'accept';
+const COUNTER: Record<ArgumentKind, string> = { path: '@calls', connect: '@connects', accept: '@accepts' };
+
+function kindOf(syscall: string): ArgumentKind | null {
+  if (PATH_ARGUMENTS.has(syscall)) return 'path';
+  const address = ADDRESS_ARGUMENTS.get(syscall);
+  if (!address) return null;
+  return address.side === 'entry' ? 'connect' : 'accept';
+}
 
 /**
  * The bpftrace program. With `followFrom`, only that process's descendants
  * (forked after the program attached) are read, as set_event_pid + event-fork
  * do for the tracefs instance; without it, every process but `exclude`.
- * A line is monotonic ns, tid, syscall, then the value. Paths print only when
- * they differ from the thread's previous one, with the thread's call number
- * before them: every line costs a wakeup of bpftrace (an IPI on a VM) and its
- * formatting, which made a server that opens the same file per request (nginx)
- * three times slower; the converter gives a call without a line the path of
- * the thread's line before it.
+ * A line is monotonic ns, tid, syscall, the thread's call number of that kind
+ * (paths, connects, accepts), then the value. Paths print only when they
+ * differ from the thread's previous one: every line costs a wakeup of
+ * bpftrace (an IPI on a VM) and its formatting, which made a server that
+ * opens the same file per request (nginx) three times slower; the converter
+ * gives a call without a line the path of the thread's line before it, by
+ * call number.
  */
-export function bpftraceProgram(syscalls: string[], scope: { followFrom: number } | { exclude: number }): string {
-  const lines = [`BEGIN { printf("${READY_LINE}\\n"); }`];
+export function bpftraceProgram(syscalls: string[], scope: { followFrom: number } | { exclude: number }, side: ReadSide = readSideOf()): string {
+  const lines = side === 'exit' ? [`BEGIN { printf("${EXIT_SIDE_LINE}\\n${READY_LINE}\\n"); }`] : [`BEGIN { printf("${READY_LINE}\\n"); }`];
+  const kinds = new Set(syscalls.map((name) => kindOf(name) ?? fail(name)));
+  // A tid that comes back must not inherit a dead thread's counts and path.
+  const forget = [...kinds]
+    .flatMap((kind) => [COUNTER[kind], ...(kind === 'path' ? ['@lastpath'] : [])])
+    .map((map) => ` delete(${map}[tid]);`)
+    .join('');
   let filter: string;
-  // A tid that comes back must not inherit a dead thread's call count and path.
-  const forgetPath = syscalls.some((name) => PATH_ARGUMENTS.has(name)) ? ' delete(@calls[tid]); delete(@lastpath[tid]);' : '';
   if ('followFrom' in scope) {
     lines.push(
       `tracepoint:sched:sched_process_fork /args->parent_pid == ${scope.followFrom} || @followed[args->parent_pid]/ { @followed[args->child_pid] = 1; }`,
-      `tracepoint:sched:sched_process_exit /@followed[tid]/ { delete(@followed[tid]);${forgetPath} }`,
+      `tracepoint:sched:sched_process_exit /@followed[tid]/ { delete(@followed[tid]);${forget} }`,
     );
     filter = '@followed[tid]';
   } else {
     filter = `pid != ${scope.exclude}`;
-    if (forgetPath) lines.push(`tracepoint:sched:sched_process_exit {${forgetPath} }`);
+    lines.push(`tracepoint:sched:sched_process_exit {${forget} }`);
   }
   for (const name of syscalls) {
+    const kind = kindOf(name)!;
+    const count = `${COUNTER[kind]}[tid] = ${COUNTER[kind]}[tid] + 1;`;
+    const head = `"%llu %d ${name} %d `;
+    const at = (body: string) => `nsecs, tid, ${COUNTER[kind]}[tid]${body}`;
+    if (side === 'exit') {
+      const argument = `$at = $valid ? $regs->${ARGUMENT_REGISTER.get(name)!} : 0;`;
+      const probe = `tracepoint:syscalls:sys_exit_${name} /${filter}/ { ${SAVED_REGISTERS} ${argument} ${count} `;
+      if (kind === 'path') lines.push(`${probe}${printPathIfNew(name, 'uptr($at)')} }`);
+      else if (kind === 'connect') lines.push(`${probe}${printAddress(head, at, 'uptr($at)')} }`);
+      else lines.push(`${probe}${printPeer(head, at)} }`);
+      continue;
+    }
     const path = PATH_ARGUMENTS.get(name);
-    const address = ADDRESS_ARGUMENTS.get(name);
     if (path) {
-      lines.push(
-        `tracepoint:syscalls:sys_enter_${name} /${filter}/ { @calls[tid] = @calls[tid] + 1; $path = str(args->${path}); ` +
-          `if ($path != @lastpath[tid]) { @lastpath[tid] = $path; printf("%llu %d ${name} %d %s\\n", nsecs, tid, @calls[tid], $path); } }`,
-      );
-    } else if (address?.side === 'entry') {
-      lines.push(`tracepoint:syscalls:sys_enter_${name} /${filter}/ { ${printAddress(name, 'args->uservaddr')} }`);
-    } else if (address) {
+      lines.push(`tracepoint:syscalls:sys_enter_${name} /${filter}/ { ${count} ${printPathIfNew(name, `args->${path}`)} }`);
+    } else if (kind === 'connect') {
+      lines.push(`tracepoint:syscalls:sys_enter_${name} /${filter}/ { ${count} ${printAddress(head, at, 'args->uservaddr')} }`);
+    } else {
       // The peer is written during the call: keep the pointer (maybe NULL), read it at the exit.
-      // A line for every call, failed ones too (family 0): the converter pairs lines and events in order.
       lines.push(
         `tracepoint:syscalls:sys_enter_${name} /${filter}/ { @peer[tid] = (uint64)args->upeer_sockaddr; @calling[tid] = 1; }`,
-        `tracepoint:syscalls:sys_exit_${name} /@calling[tid]/ { $at = @peer[tid]; delete(@peer[tid]); delete(@calling[tid]); ` +
-          `if (args->ret >= 0 && $at != 0) { ${printAddress(name, 'uptr($at)')} } else { printf("%llu %d ${name} 0\\n", nsecs, tid); } }`,
+        `tracepoint:syscalls:sys_exit_${name} /@calling[tid]/ { $at = @peer[tid]; delete(@peer[tid]); delete(@calling[tid]); ${count} ${printPeer(head, at)} }`,
       );
-    } else {
-      throw new Error(`internal: no user argument known for ${name}`);
     }
   }
   // Maps left at the end would be printed into the output.
-  const maps = ['followed', 'peer', 'calling', 'calls', 'lastpath'].filter((map) => lines.some((line) => line.includes(`@${map}[`)));
+  const maps = ['followed', 'peer', 'calling', 'calls', 'connects', 'accepts', 'lastpath'].filter((map) => lines.some((line) => line.includes(`@${map}[`)));
   if (maps.length) lines.push(`END { ${maps.map((map) => `clear(@${map});`).join(' ')} }`);
   return `${lines.join('\n')}\n`;
 }
 
+function fail(name: string): never {
+  throw new Error(`internal: no user argument known for ${name}`);
+}
+
+function printPathIfNew(name: string, pointer: string): string {
+  return `$path = str(${pointer}); if ($path != @lastpath[tid]) { @lastpath[tid] = $path; printf("%llu %d ${name} %d %s\\n", nsecs, tid, @calls[tid], $path); }`;
+}
+
+/** accept's peer, or family 0 for a failed call or one without an address buffer: every call has its line. */
+function printPeer(head: string, at: (body: string) => string): string {
+  return `if (args->ret >= 0 && $at != 0) { ${printAddress(head, at, 'uptr($at)')} } else { printf(${head}0\\n", ${at('')}); }`;
+}
+
 /** Family, then port and address as sockaddr holds them (network order), or just the family. */
-function printAddress(name: string, pointer: string): string {
-  const head = `printf("%llu %d ${name} `;
+function printAddress(head: string, at: (body: string) => string, pointer: string): string {
   return (
     `$family = ((struct sockaddr *)${pointer})->sa_family; ` +
-    `if ($family == ${AF_INET}) { ${head}${AF_INET} %u %u\\n", nsecs, tid, ((struct sockaddr_in *)${pointer})->sin_port, ((struct sockaddr_in *)${pointer})->sin_addr.s_addr); } ` +
-    `else if ($family == ${AF_INET6}) { ${head}${AF_INET6} %u %s\\n", nsecs, tid, ((struct sockaddr_in6 *)${pointer})->sin6_port, ntop(${AF_INET6}, ((struct sockaddr_in6 *)${pointer})->sin6_addr.in6_u.u6_addr8)); } ` +
-    `else { ${head}%d\\n", nsecs, tid, $family); }`
+    `if ($family == ${AF_INET}) { printf(${head}${AF_INET} %u %u\\n", ${at(`, ((struct sockaddr_in *)${pointer})->sin_port, ((struct sockaddr_in *)${pointer})->sin_addr.s_addr`)}); } ` +
+    `else if ($family == ${AF_INET6}) { printf(${head}${AF_INET6} %u %s\\n", ${at(`, ((struct sockaddr_in6 *)${pointer})->sin6_port, ntop(${AF_INET6}, ((struct sockaddr_in6 *)${pointer})->sin6_addr.in6_u.u6_addr8)`)}); } ` +
+    `else { printf(${head}%d\\n", ${at(', $family')}); }`
   );
 }
 
@@ -112,21 +184,24 @@ export interface SocketAddress {
 interface ArgumentRecord {
   timeNs: bigint;
   syscall: string;
-  value: string;
-  /** Paths: the thread's call number (its path calls counted by bpftrace, printed or not). */
+  /** The thread's call number of this kind, as bpftrace counted (paths: printed or not). */
   call: number;
+  /** Counts restart when a tid is reused: from a lower number on, the records are another thread's. */
+  generation: number;
+  value: string;
 }
 
-/** A thread's records of one kind (paths, or socket addresses), in call order, and how far the events got. */
+/** A thread's records of one kind, in time order, and how far the trace's events got. */
 interface RecordCursor {
   records: ArgumentRecord[];
   next: number;
-  /** Paths: the record that holds the thread's current path, and the path events seen since it. */
+  /** The record of the thread's latest call as the trace has it; its path is the one of calls without a line. */
   current: ArgumentRecord | null;
-  eventsSinceCurrent: number;
+  /** That call's number, counted on over the calls without a line. */
+  lastCall: number;
 }
 
-/** What bpftrace read, per thread, in call order; matched to the trace's events by the converter. */
+/** What bpftrace read, per thread and kind, in call order; matched to the trace's events by the converter. */
 export class UserArguments {
   records = 0;
   matched = 0;
@@ -136,8 +211,9 @@ export class UserArguments {
   unread = 0;
   /** bpftrace's own count of lines it could not deliver. */
   lost = 0;
-  private readonly paths = new Map<number, RecordCursor>();
-  private readonly addresses = new Map<number, RecordCursor>();
+  /** Where the program read; at `exit`, paths and connect's address come after the entry events that get them. */
+  side: ReadSide = 'tracepoint';
+  private readonly cursors: Record<ArgumentKind, Map<number, RecordCursor>> = { path: new Map(), connect: new Map(), accept: new Map() };
 
   static read(file: string): UserArguments {
     const found = new UserArguments();
@@ -149,85 +225,81 @@ export class UserArguments {
     }
     let last: ArgumentRecord | null = null;
     for (const line of text.split('\n')) {
-      const record = /^(\d+) (\d+) ([a-z0-9_]+) (.*)$/.exec(line);
-      const isPath = record !== null && PATH_ARGUMENTS.has(record[3]!);
-      if (record && (isPath || ADDRESS_ARGUMENTS.has(record[3]!))) {
-        // A path line is "<call> <path>"; the path may be empty (not read) or hold spaces.
-        const call = isPath ? /^(\d+) ?/.exec(record[4]!) : null;
-        if (isPath && !call) continue;
-        last = { timeNs: BigInt(record[1]!), syscall: record[3]!, value: call ? record[4]!.slice(call[0].length) : record[4]!, call: call ? Number(call[1]) : 0 };
-        const byTid = isPath ? found.paths : found.addresses;
+      // "<ns> <tid> <syscall> <call> <value>": a path may be empty (not read) or hold spaces.
+      const record = /^(\d+) (\d+) ([a-z0-9_]+) (\d+)(?: (.*))?$/.exec(line);
+      const kind = record && kindOf(record[3]!);
+      if (record && kind) {
+        last = { timeNs: BigInt(record[1]!), syscall: record[3]!, call: Number(record[4]), generation: 0, value: record[5] ?? '' };
+        const byTid = found.cursors[kind];
         const tid = Number(record[2]);
         const cursor = byTid.get(tid);
         if (cursor) cursor.records.push(last);
-        else byTid.set(tid, { records: [last], next: 0, current: null, eventsSinceCurrent: 0 });
+        else byTid.set(tid, { records: [last], next: 0, current: null, lastCall: 0 });
         found.records++;
         continue;
       }
       const lost = /^Lost (\d+) events/.exec(line);
       if (lost) found.lost += Number(lost[1]);
+      else if (line === EXIT_SIDE_LINE) found.side = 'exit';
       else if (last && line !== '' && !line.startsWith('Attaching ') && line !== READY_LINE) last.value += `\n${line}`; // a path with a newline in it
+    }
+    for (const byTid of Object.values(found.cursors)) {
+      for (const { records } of byTid.values()) {
+        // bpftrace prints each CPU's buffer in turn: a thread that moved between CPUs has its lines out of order.
+        records.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
+        for (let i = 1; i < records.length; i++) records[i]!.generation = records[i - 1]!.generation + (records[i]!.call <= records[i - 1]!.call ? 1 : 0);
+      }
     }
     return found;
   }
 
   /**
-   * The value read for `syscall`'s call by `tid` whose event is at `timeNs`.
-   * Both sides fire at the same tracepoint, microseconds apart (more when the
-   * thread is preempted between the two probes, which 6.x's faultable syscall
-   * tracepoints allow); a socket address is the thread's next unmatched record
-   * of that syscall within the window, a path is found by takePath.
+   * The value read for `syscall`'s call by `tid` whose event is at `timeNs`
+   * (paths and connect's address: the entry event; accept's peer: the exit).
+   * By call number: the thread's next record is this call's when its number
+   * is the one after the thread's last call. A path call without a line of
+   * its own has the path of the line before it (bpftrace printed only a
+   * change); a record numbered further ahead belongs to a later call, unless
+   * the trace is missing calls: a record taken at the same tracepoint within
+   * microseconds, or, read at the exit, the next address (every connect has
+   * its line). Records older than the event belong to calls the trace does
+   * not have (lost, or before tracing started); the path passed over is still
+   * the thread's path from then on.
    */
   take(tid: number, syscall: string, timeNs: bigint): string | null {
-    if (PATH_ARGUMENTS.has(syscall)) return this.takePath(tid, timeNs);
-    const cursor = this.addresses.get(tid);
-    if (!cursor) return null;
-    const candidate = this.nextInWindow(cursor, timeNs);
-    if (!candidate || candidate.syscall !== syscall) return null;
-    cursor.next++;
-    return this.found(candidate.value);
-  }
-
-  /**
-   * A path call has its own line when its path differs from the thread's
-   * previous one. Its line is the next one in the window whose call number is
-   * the one expected after the current line; a line further ahead in the
-   * count belongs to a later call, unless it is within microseconds (the count
-   * is off: the trace lost the events of calls bpftrace saw). A call with no
-   * line has the current line's path, unless bpftrace lost lines.
-   */
-  private takePath(tid: number, timeNs: bigint): string | null {
-    const cursor = this.paths.get(tid);
-    if (!cursor) return null;
-    const candidate = this.nextInWindow(cursor, timeNs);
-    const current = cursor.current;
-    const expected = current ? current.call + cursor.eventsSinceCurrent + 1 : null;
-    const own =
-      candidate !== null &&
-      (expected === null || candidate.call <= expected || abs(candidate.timeNs - timeNs) < SAME_CALL_NS);
-    if (own) {
-      cursor.next++;
-      cursor.current = candidate;
-      cursor.eventsSinceCurrent = 0;
-      return this.found(candidate.value);
-    }
-    if (!current || this.lost > 0) return null;
-    cursor.eventsSinceCurrent++;
-    this.repeated++;
-    return this.found(current.value);
-  }
-
-  /** The cursor's next record if it is within the window of `timeNs`; older ones are passed over. */
-  private nextInWindow(cursor: RecordCursor, timeNs: bigint): ArgumentRecord | null {
+    const kind = kindOf(syscall);
+    const cursor = kind && this.cursors[kind].get(tid);
+    if (!kind || !cursor) return null;
+    const readAtExit = this.side === 'exit' && kind !== 'accept';
     const { records } = cursor;
-    // Records too old for this event belong to calls the trace does not have (lost, or before tracing started);
-    // a path passed over is still the thread's path from then on.
-    while (cursor.next < records.length && records[cursor.next]!.timeNs < timeNs - MATCH_WINDOW_NS) {
-      cursor.current = records[cursor.next++]!;
-      cursor.eventsSinceCurrent = 0;
+    const oldest = timeNs - (readAtExit ? CLOCK_SLACK_NS : MATCH_WINDOW_NS);
+    while (cursor.next < records.length) {
+      const record = records[cursor.next]!;
+      const counted = cursor.current !== null && record.generation === cursor.current.generation && record.call <= cursor.lastCall;
+      if (!counted && record.timeNs >= oldest) break;
+      cursor.current = record;
+      cursor.lastCall = record.call;
+      cursor.next++;
     }
     const candidate = records[cursor.next];
-    return candidate && candidate.timeNs <= timeNs + MATCH_WINDOW_NS ? candidate : null;
+    const current = cursor.current;
+    if (candidate && (readAtExit || candidate.timeNs <= timeNs + MATCH_WINDOW_NS) && (kind === 'path' || candidate.syscall === syscall)) {
+      const sameThread = current !== null && candidate.generation === current.generation;
+      const own =
+        !sameThread ||
+        candidate.call <= cursor.lastCall + 1 ||
+        (readAtExit ? kind !== 'path' && this.lost === 0 : abs(candidate.timeNs - timeNs) < SAME_CALL_NS);
+      if (own) {
+        cursor.next++;
+        cursor.current = candidate;
+        cursor.lastCall = candidate.call;
+        return this.found(candidate.value);
+      }
+    }
+    if (kind !== 'path' || !current || this.lost > 0) return null;
+    cursor.lastCall++;
+    this.repeated++;
+    return this.found(current.value);
   }
 
   private found(value: string): string {
@@ -237,8 +309,11 @@ export class UserArguments {
   }
 }
 
+/** A record this much older than its event belongs to an earlier call (read at the same tracepoint). */
 const MATCH_WINDOW_NS = 2_000_000n;
-/** bpftrace's line and the trace's event of one call are both taken at the same tracepoint: well within this. */
+/** Read at the exit, a record older than the entry event is an earlier call's, but for the two clocks' error. */
+const CLOCK_SLACK_NS = 10_000n;
+/** bpftrace's line and the trace's event of one call taken at the same tracepoint: well within this. */
 const SAME_CALL_NS = 2_000n;
 
 const abs = (n: bigint) => (n < 0n ? -n : n);
