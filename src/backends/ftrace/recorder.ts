@@ -148,11 +148,11 @@ export class FtraceBackend implements RecordingBackend {
     }
 
     mkdirSync(this.captureDir, { recursive: true });
-    // Before the traced command exists: bpftrace follows the tracer's children from here on.
+    // Before the traced command exists: bpftrace reads what follow() announces to it from here on.
     const syscalls = this.options.userArguments
       ? [...new Set(this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_(?:enter|exit)_(.+)$/.exec(e.name)?.[1] ?? []) : [])))]
       : null;
-    this.userArguments = await UserArgumentRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { followFrom: process.pid });
+    this.userArguments = await UserArgumentRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { announcedBy: process.pid });
     this.details.user_arguments = this.userArguments.status;
     this.drains = cpus.map((cpu) => ({
       cpu,
@@ -197,6 +197,7 @@ export class FtraceBackend implements RecordingBackend {
       fresh.forEach((tid) => added.add(tid));
       this.requireInstance().append('set_event_pid', `${fresh.join(' ')}\n`);
     }
+    this.userArguments?.follow(pid);
   }
 
   start(): void {

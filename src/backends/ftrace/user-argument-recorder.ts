@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../../util/executables.js';
 import { onEmergency } from '../../util/emergency.js';
 import { recordProcess } from '../../util/leftovers.js';
-import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, readSideOf, USER_ARGUMENTS_FILE, type ReadSide } from './user-arguments.js';
+import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, readSideOf, USER_ARGUMENTS_FILE, type ArgumentScope, type ReadSide } from './user-arguments.js';
 
 const ATTACH_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
@@ -41,7 +41,7 @@ export class UserArgumentRecorder {
   static async start(
     captureDir: string,
     syscalls: string[] | null,
-    scope: { followFrom: number } | { exclude: number },
+    scope: ArgumentScope,
     side: ReadSide = readSideOf(),
   ): Promise<UserArgumentRecorder> {
     const wanted = (syscalls ?? []).filter((s) => PATH_ARGUMENTS.has(s) || ADDRESS_ARGUMENTS.has(s));
@@ -93,6 +93,17 @@ export class UserArgumentRecorder {
       }
       await sleep(50);
     }
+  }
+
+  /**
+   * Reads `pid`'s arguments from now on, and those of every process it forks:
+   * the program's probe on signal_generate sees this SIGCONT from us and adds
+   * the pid to its map before kill() returns. `pid` is held at its gate (it has
+   * not run yet), and is our own child: a SIGCONT does nothing to a process
+   * that is not stopped.
+   */
+  follow(pid: number): void {
+    if (this.child) process.kill(pid, 'SIGCONT');
   }
 
   /** Ends bpftrace so that it flushes what it read. */
