@@ -65,7 +65,9 @@ async function measure(setup: Setup, followFrom: number, workDir: string): Promi
       instance.write('tracing_on', '1');
     }
     if (setup.bpftrace) {
-      recorder = await UserArgumentRecorder.start(workDir, setup.bpftrace, { followFrom }, setup.side);
+      recorder = UserArgumentRecorder.create(workDir, setup.bpftrace, { announcedBy: process.pid }, setup.side);
+      await recorder.start();
+      recorder.follow(followFrom);
       if (!recorder.status.recorded) throw new Error(recorder.status.reason);
     }
     return nsPerSyscall();

@@ -136,7 +136,7 @@ test('--help is generated from the specification: every command, the exit status
   const help = parseCommandLine(['--help']);
   assert.equal(help.kind, 'help');
   const text = help.kind === 'help' ? help.text : '';
-  for (const command of ['record', 'convert', 'view', 'analyze', 'compare', 'doctor', 'list']) assert.match(text, new RegExp(`^  ${command}\\b`, 'm'), command);
+  for (const command of ['record', 'convert', 'view', 'analyze', 'compare', 'query', 'doctor', 'list', 'completion']) assert.match(text, new RegExp(`^  ${command}\\b`, 'm'), command);
   assert.match(text, /Exit status:\n  0 {4}done\n  1 {4}the run failed/);
   const analyze = parseCommandLine(['analyze', '--help']);
   assert.match(analyze.kind === 'help' ? analyze.text : '', /--top <n>[\s\S]*--html <file>|--html <file>[\s\S]*--top <n>/);

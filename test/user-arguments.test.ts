@@ -88,9 +88,10 @@ test('records older than the window are skipped (their events were lost or came 
   assert.equal(paths.matched, 1);
 });
 
-test('the bpftrace program follows the tracer\'s children, or excludes the tracer system-wide', () => {
-  const tree = bpftraceProgram(['openat', 'creat'], { followFrom: 42 }, 'tracepoint');
-  assert.match(tree, /sched_process_fork \/args->parent_pid == 42 \|\| @followed\[args->parent_pid\]\//);
+test('the bpftrace program follows the processes the tracer announces, or excludes the tracer system-wide', () => {
+  const tree = bpftraceProgram(['openat', 'creat'], { announcedBy: 42 }, 'tracepoint');
+  assert.match(tree, /^tracepoint:signal:signal_generate \/pid == 42 && args->sig == 18\/ \{ @followed\[args->pid\] = 1; \}$/m, 'a process we announce with SIGCONT');
+  assert.match(tree, /sched_process_fork \/@followed\[args->parent_pid\]\/ \{ @followed\[args->child_pid\] = 1; \}/, 'and what it forks');
   assert.match(tree, /sys_enter_openat \/@followed\[tid\]\/ .*str\(args->filename\).*if \(\$path != @lastpath\[tid\]\)/);
   assert.match(tree, /sched_process_exit \/@followed\[tid\]\/ \{ delete\(@followed\[tid\]\); delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
   assert.match(bpftraceProgram(['open'], { exclude: 42 }, 'tracepoint'), /sched_process_exit \{ delete\(@calls\[tid\]\); delete\(@lastpath\[tid\]\); \}/);
@@ -101,7 +102,7 @@ test('the bpftrace program follows the tracer\'s children, or excludes the trace
 });
 
 test('socket addresses at the tracepoints: connect at its entry, accept at its exit through the pointer kept at its entry', () => {
-  const program = bpftraceProgram(['connect', 'accept4'], { followFrom: 42 }, 'tracepoint');
+  const program = bpftraceProgram(['connect', 'accept4'], { announcedBy: 42 }, 'tracepoint');
   assert.match(program, /sys_enter_connect \/@followed\[tid\]\/ \{ @connects\[tid\] = @connects\[tid\] \+ 1; \$family = \(\(struct sockaddr \*\)args->uservaddr\)->sa_family;/);
   assert.match(program, /sys_enter_accept4 \/@followed\[tid\]\/ \{ @peer\[tid\] = \(uint64\)args->upeer_sockaddr; @calling\[tid\] = 1; \}/);
   // Every call gets a line, also a failed one or one without an address buffer, with the thread's call number.
@@ -110,7 +111,7 @@ test('socket addresses at the tracepoints: connect at its entry, accept at its e
 });
 
 test('at the exits: one probe per syscall, its arguments from the registers it saved, checked against its number', () => {
-  const program = bpftraceProgram(['openat', 'creat', 'connect', 'accept4'], { followFrom: 42 }, 'exit');
+  const program = bpftraceProgram(['openat', 'creat', 'connect', 'accept4'], { announcedBy: 42 }, 'exit');
   assert.doesNotMatch(program, /sys_enter_/, 'no probe on sys_enter: tracefs\'s stays the only one');
   assert.match(program, /^BEGIN \{ printf\("benchmark-tracer: read at exit\\nbenchmark-tracer: attached\\n"\); \}/);
   const probe = (name: string) => program.split('\n').find((line) => line.startsWith(`tracepoint:syscalls:sys_exit_${name} `)) ?? '';

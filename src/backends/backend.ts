@@ -51,6 +51,18 @@ export interface TraceEnvironment {
   tracerVersion: string;
 }
 
+/** A kernel backend's companion recording: its own process, the backend's output. */
+export interface CompanionRecording {
+  /** Before the server exists; never throws for its own failures (they go into the backend's details). */
+  start(): Promise<void>;
+  /** Adds a process held at its gate, and what it forks from then on. */
+  follow(pid: number): void;
+  /** Flushes what it recorded, for writeTrace(). */
+  stop(): Promise<void>;
+  /** Synchronous and idempotent, for any exit path. */
+  kill(): void;
+}
+
 export interface RecordingBackend {
   readonly name: BackendName;
   /**
@@ -68,6 +80,13 @@ export interface RecordingBackend {
   launchPrefix(): string[];
   /** Adds a process and, from then on, every child it forks to the traced set. */
   follow(pid: number): void;
+  /**
+   * A recording beside the kernel's that completes its trace (tracefs:
+   * bpftrace's copy of paths and socket addresses), run as a recorder of its
+   * own and converted with the trace by writeTrace(); null when there is none.
+   * Known once prepare() is done.
+   */
+  companion(): CompanionRecording | null;
   /**
    * Records the current state (threads, open files, sockets) of these
    * processes (all of them when null), as LTTng's statedump; any number of

@@ -58,6 +58,7 @@ export type Command =
   | { kind: 'view'; traceDir: string }
   | { kind: 'analyze'; traceDir: string; json: boolean; html: string | null; outputFile: string | null; top: number; quiet: boolean }
   | { kind: 'compare'; traceA: string; traceB: string; json: boolean; outputFile: string | null; top: number; quiet: boolean }
+  | { kind: 'completion' }
   | QueryCommand;
 
 const DEFAULT_TOP = 10;
@@ -277,6 +278,17 @@ Examples:
     options: (c) => c.option('--events', 'every tracepoint this kernel offers instead'),
     toCommand: (_args, o) => ({ kind: o.events ? 'list-events' : 'list' }),
   },
+  {
+    name: 'completion [shell]',
+    summary: 'a bash completion script, generated from this specification (zsh: after bashcompinit)',
+    helpAfter: `
+  eval "$(${TOOL_NAME} completion bash)"                                   # this shell
+  ${TOOL_NAME} completion bash > /etc/bash_completion.d/${TOOL_NAME}      # every new shell`,
+    toCommand: ([shell]) => {
+      if (shell !== undefined && shell !== 'bash') throw new UserError(`completion is for bash (zsh: autoload bashcompinit; bashcompinit), not "${shell}"`);
+      return { kind: 'completion' };
+    },
+  },
 ];
 
 /** The flags a subcommand declares, long and short: to say where a misplaced one goes. */
@@ -333,6 +345,11 @@ function buildProgram(onCommand: (command: Command) => void, context: ParseConte
     });
   }
   return { program, failedIn: () => current };
+}
+
+/** The specification as commander's program, to read it (the shell completion). */
+export function specificationProgram(): CommanderCommand {
+  return buildProgram(() => {}, { note: () => {} }, { help: '' }).program;
 }
 
 /** The help of the whole program (what --help prints). */

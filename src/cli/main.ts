@@ -146,6 +146,9 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./analyze-commands.js')).compareCommand(command.traceA, command.traceB, command.json, command.top, command.outputFile, command.quiet);
     case 'query':
       return (await import('./query-command.js')).queryCommand(command);
+    case 'completion':
+      process.stdout.write((await import('./completion.js')).bashCompletionScript());
+      return 0;
   }
 }
 

@@ -1,20 +1,21 @@
-// The recorders of a run: the kernel backend and, with --userspace, the LTTng
-// userspace session. They share one lifecycle, which the run's phases drive
-// over the list:
-//   prepare   before the server exists, in list order (LTTng-UST registers
-//             with its session as the server starts);
+// The recorders of a run: the kernel backend, its companion (the tracefs
+// backend's bpftrace copy of path and address arguments) and, with
+// --userspace, the LTTng userspace session. They share one lifecycle, which
+// the run's phases drive over the list:
+//   prepare   before the server exists, in list order (the companion writes
+//             beside the kernel backend's capture; LTTng-UST registers with
+//             its session as the server starts);
 //   launch    each adds what the server starts under (environment, argv prefix);
 //   attach    the server's pid, held at its gate, in list order: the kernel
 //             starts first, so the userspace trace begins inside the kernel one;
+//   follow    a traced client (--trace-workload), held at its gate;
 //   statedump the state of the traced processes at a moment (start, ready, end);
 //   stop      in reverse order: the userspace trace's clock offset reaches the
-//             kernel backend before it stops;
+//             kernel backend before it stops; the companion has flushed what
+//             the kernel backend converts with its trace;
 //   cleanup   at any time, synchronous and idempotent (the emergency list too).
-// The bpftrace copy of path and address arguments is a part of the ftrace
-// backend, not a recorder of its own: its output is an input of that
-// backend's conversion, and its lifecycle is the backend's.
 
-import type { RecordingBackend } from '../backends/backend.js';
+import type { CompanionRecording, RecordingBackend } from '../backends/backend.js';
 import type { UserspaceSession } from '../backends/lttng/userspace.js';
 import type { RunMetadata } from '../metadata/run-metadata.js';
 import { errorMessage } from '../util/errors.js';
@@ -34,10 +35,11 @@ export interface StopState {
 }
 
 export interface Recorder {
-  readonly name: 'kernel' | 'userspace';
+  readonly name: 'kernel' | 'companion' | 'userspace';
   prepare(): Promise<void>;
   launch(server: Launch): Launch;
   attach(pid: number): void;
+  follow(pid: number): void;
   statedump(pids: number[] | null, label: string): void;
   stop(state: StopState): Promise<void>;
   cleanup(): void;
@@ -72,6 +74,10 @@ export class KernelRecorder implements Recorder {
     this.started = true;
   }
 
+  follow(pid: number): void {
+    this.backend.follow(pid);
+  }
+
   statedump(pids: number[] | null, label: string): void {
     this.backend.statedump(this.systemWide ? null : pids, label);
   }
@@ -89,6 +95,46 @@ export class KernelRecorder implements Recorder {
 
   cleanup(): void {
     this.backend.cleanup();
+  }
+}
+
+/** The kernel backend's companion recording, when it has one (backend.ts: CompanionRecording). */
+export class CompanionRecorder implements Recorder {
+  readonly name = 'companion' as const;
+  private recording: CompanionRecording | null = null;
+
+  constructor(private readonly backend: RecordingBackend) {}
+
+  async prepare(): Promise<void> {
+    this.recording = this.backend.companion();
+    await this.recording?.start();
+  }
+
+  launch(server: Launch): Launch {
+    return server;
+  }
+
+  attach(pid: number): void {
+    this.recording?.follow(pid);
+  }
+
+  follow(pid: number): void {
+    this.recording?.follow(pid);
+  }
+
+  /** The kernel backend's statedumps cover it. */
+  statedump(): void {}
+
+  async stop(state: StopState): Promise<void> {
+    try {
+      await this.recording?.stop();
+    } catch (error) {
+      state.warnings.push(`stopping the ${this.name}: ${errorMessage(error)}`);
+    }
+  }
+
+  cleanup(): void {
+    this.recording?.kill();
   }
 }
 
@@ -112,6 +158,9 @@ export class UserspaceRecorder implements Recorder {
   attach(pid: number): void {
     this.session.follow(pid);
   }
+
+  /** Clients are not started under the LTTng-UST helpers: nothing of theirs to follow. */
+  follow(): void {}
 
   /** LTTng-UST has no statedump of ours: the helpers record as the calls happen. */
   statedump(): void {}

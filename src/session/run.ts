@@ -28,7 +28,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkCommandExists } from './command-check.js';
 import { createRunDir, ensureWritableRoot, runTimestamp, updateLatestLink } from './output-dir.js';
 import { commandSucceeds, hasListeningSocket, waitFor } from './readiness.js';
-import { KernelRecorder, UserspaceRecorder, type Recorder, type StopState } from './recorders.js';
+import { CompanionRecorder, KernelRecorder, UserspaceRecorder, type Recorder, type StopState } from './recorders.js';
 import { deadlineReached, GatedProcess, type ExitStatus } from './target.js';
 
 export type { RunPhase } from '../metadata/run-metadata.js';
@@ -159,7 +159,7 @@ class Run {
     // Replaced at the end; a tool killed before then leaves a run that says it did not finish.
     writeMetadata(setup.runDir, { ...metadata, error: UNFINISHED });
     this.kernel = new KernelRecorder(backend, request.systemWide);
-    this.recorders = [this.kernel];
+    this.recorders = [this.kernel, new CompanionRecorder(backend)];
     if (request.userspaceHelpers) {
       const session = new UserspaceSession(request.userspaceHelpers, setup.runDir, request.durationSeconds, request.systemWide);
       metadata.userspace = { helpers: request.userspaceHelpers, preload: session.preload, session: session.session, error: null };
@@ -344,7 +344,7 @@ class Run {
       prefix: [...this.instancePrefix, ...(request.traceClients ? this.kernel.backend.launchPrefix() : [])],
     });
     this.client = client;
-    if (request.traceClients) this.kernel.backend.follow(client.pid);
+    if (request.traceClients) for (const recorder of this.recorders) recorder.follow(client.pid);
     client.release();
     const ended = await Promise.race([
       client.exited.then(() => 'exited' as const),

@@ -148,11 +148,11 @@ export class FtraceBackend implements RecordingBackend {
     }
 
     mkdirSync(this.captureDir, { recursive: true });
-    // Before the traced command exists: bpftrace follows the tracer's children from here on.
+    // The run starts it as a recorder of its own, before the traced command exists; it reads what is announced to it.
     const syscalls = this.options.userArguments
       ? [...new Set(this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_(?:enter|exit)_(.+)$/.exec(e.name)?.[1] ?? []) : [])))]
       : null;
-    this.userArguments = await UserArgumentRecorder.start(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { followFrom: process.pid });
+    this.userArguments = UserArgumentRecorder.create(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { announcedBy: process.pid });
     this.details.user_arguments = this.userArguments.status;
     this.drains = cpus.map((cpu) => ({
       cpu,
@@ -197,6 +197,10 @@ export class FtraceBackend implements RecordingBackend {
       fresh.forEach((tid) => added.add(tid));
       this.requireInstance().append('set_event_pid', `${fresh.join(' ')}\n`);
     }
+  }
+
+  companion(): UserArgumentRecorder | null {
+    return this.userArguments;
   }
 
   start(): void {
@@ -292,7 +296,6 @@ export class FtraceBackend implements RecordingBackend {
     this.clockSampler?.remove();
     this.clockSampler = null;
     if (this.clockSamples.length > 0) this.details.clock_samples = { ...describeSamples(this.clockSamples), failed: this.clockSampleFailures };
-    await this.userArguments?.stop();
     this.drainAllOrFail();
     const lostAtEnd: Record<string, number> = {};
     for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
@@ -330,7 +333,6 @@ export class FtraceBackend implements RecordingBackend {
 
   cleanup(): void {
     this.releaseReserve();
-    this.userArguments?.kill();
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drainTimer = null;
     this.closeDrains();

@@ -4,13 +4,14 @@
 // metadata.json says why.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { CompanionRecording } from '../backend.js';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../../util/executables.js';
 import { onEmergency } from '../../util/emergency.js';
 import { recordProcess } from '../../util/leftovers.js';
-import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, readSideOf, USER_ARGUMENTS_FILE, type ReadSide } from './user-arguments.js';
+import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, readSideOf, USER_ARGUMENTS_FILE, type ArgumentScope, type ReadSide } from './user-arguments.js';
 
 const ATTACH_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
@@ -22,7 +23,7 @@ export interface UserArgumentStatus {
   syscalls: string[];
 }
 
-export class UserArgumentRecorder {
+export class UserArgumentRecorder implements CompanionRecording {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
   private forgetEmergency: (() => void) | null = null;
@@ -30,20 +31,16 @@ export class UserArgumentRecorder {
   private constructor(
     private readonly captureDir: string,
     readonly status: UserArgumentStatus,
+    /** bpftrace and its program, when it is to run. */
+    private readonly plan: { bpftrace: string; program: string } | null = null,
   ) {}
 
   /**
-   * Starts bpftrace for those of `syscalls` (names without sys_enter_; null: turned off) that
-   * have a path or socket address argument, and returns once its probes are attached. Never
-   * throws for bpftrace's own failures: they become the status's reason. `side`: where the
-   * program reads (user-arguments.ts); the benchmark of the hooks compares the two.
+   * The copy for those of `syscalls` (names without sys_enter_; null: turned off) that have a
+   * path or socket address argument, or why there is none. `side`: where the program reads
+   * (user-arguments.ts); the benchmark of the hooks compares the two.
    */
-  static async start(
-    captureDir: string,
-    syscalls: string[] | null,
-    scope: { followFrom: number } | { exclude: number },
-    side: ReadSide = readSideOf(),
-  ): Promise<UserArgumentRecorder> {
+  static create(captureDir: string, syscalls: string[] | null, scope: ArgumentScope, side: ReadSide = readSideOf()): UserArgumentRecorder {
     const wanted = (syscalls ?? []).filter((s) => PATH_ARGUMENTS.has(s) || ADDRESS_ARGUMENTS.has(s));
     const status = (recorded: boolean, reason: string) => ({ recorded, reason, syscalls: wanted });
     if (syscalls === null) return new UserArgumentRecorder(captureDir, status(false, 'turned off with --no-user-args: paths and socket addresses stay pointers'));
@@ -53,9 +50,13 @@ export class UserArgumentRecorder {
       return new UserArgumentRecorder(captureDir, status(false, 'bpftrace is not installed (apt-get install bpftrace): paths and socket addresses stay pointers'));
     }
     const where = side === 'exit' ? "at the syscalls' exits, from their saved registers" : 'at the syscall tracepoints';
-    const recorder = new UserArgumentRecorder(captureDir, status(true, `bpftrace reads paths and socket addresses ${where} (paths cut at ${PATH_BYTES} bytes)`));
-    await recorder.launch(bpftrace, bpftraceProgram(wanted, scope, side));
-    return recorder;
+    const plan = { bpftrace, program: bpftraceProgram(wanted, scope, side) };
+    return new UserArgumentRecorder(captureDir, status(true, `bpftrace reads paths and socket addresses ${where} (paths cut at ${PATH_BYTES} bytes)`), plan);
+  }
+
+  /** Starts bpftrace and returns once its probes are attached. Never throws for bpftrace's own failures: they become the status's reason. */
+  async start(): Promise<void> {
+    if (this.plan && !this.child) await this.launch(this.plan.bpftrace, this.plan.program);
   }
 
   private async launch(bpftrace: string, program: string): Promise<void> {
@@ -93,6 +94,17 @@ export class UserArgumentRecorder {
       }
       await sleep(50);
     }
+  }
+
+  /**
+   * Reads `pid`'s arguments from now on, and those of every process it forks:
+   * the program's probe on signal_generate sees this SIGCONT from us and adds
+   * the pid to its map before kill() returns. `pid` is held at its gate (it has
+   * not run yet), and is our own child: a SIGCONT does nothing to a process
+   * that is not stopped.
+   */
+  follow(pid: number): void {
+    if (this.child) process.kill(pid, 'SIGCONT');
   }
 
   /** Ends bpftrace so that it flushes what it read. */

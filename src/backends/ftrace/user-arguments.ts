@@ -76,6 +76,12 @@ const ARGUMENT_REGISTER: ReadonlyMap<string, string> = new Map([
   ['accept4', 'si'],
 ]);
 
+/** Whose arguments are read: the processes `announcedBy` follows (and their descendants), or all but `exclude`'s. */
+export type ArgumentScope = { announcedBy: number } | { exclude: number };
+
+/** The announcement: harmless to a process that is not stopped (its default action is none). */
+const SIGCONT = 18;
+
 /** The three kinds of argument; each is numbered per thread, as a count of its calls. */
 type ArgumentKind = 'path' | 'connect' | 'accept';
 const COUNTER: Record<ArgumentKind, string> = { path: '@calls', connect: '@connects', accept: '@accepts' };
@@ -88,9 +94,11 @@ function kindOf(syscall: string): ArgumentKind | null {
 }
 
 /**
- * The bpftrace program. With `followFrom`, only that process's descendants
- * (forked after the program attached) are read, as set_event_pid + event-fork
- * do for the tracefs instance; without it, every process but `exclude`.
+ * The bpftrace program. With `announcedBy`, it reads the processes that
+ * process announces (a SIGCONT to a process held at its gate, before it runs:
+ * see UserArgumentRecorder.follow) and their descendants, the processes
+ * set_event_pid + event-fork give the tracefs instance, and not the untraced
+ * benchmark clients; without it, every process but `exclude`.
  * A line is monotonic ns, tid, syscall, the thread's call number of that kind
  * (paths, connects, accepts), then the value. Paths print only when they
  * differ from the thread's previous one: every line costs a wakeup of
@@ -99,7 +107,7 @@ function kindOf(syscall: string): ArgumentKind | null {
  * gives a call without a line the path of the thread's line before it, by
  * call number.
  */
-export function bpftraceProgram(syscalls: string[], scope: { followFrom: number } | { exclude: number }, side: ReadSide = readSideOf()): string {
+export function bpftraceProgram(syscalls: string[], scope: ArgumentScope, side: ReadSide = readSideOf()): string {
   const lines = side === 'exit' ? [`BEGIN { printf("${EXIT_SIDE_LINE}\\n${READY_LINE}\\n"); }`] : [`BEGIN { printf("${READY_LINE}\\n"); }`];
   const kinds = new Set(syscalls.map((name) => kindOf(name) ?? fail(name)));
   // A tid that comes back must not inherit a dead thread's counts and path.
@@ -108,9 +116,10 @@ export function bpftraceProgram(syscalls: string[], scope: { followFrom: number 
     .map((map) => ` delete(${map}[tid]);`)
     .join('');
   let filter: string;
-  if ('followFrom' in scope) {
+  if ('announcedBy' in scope) {
     lines.push(
-      `tracepoint:sched:sched_process_fork /args->parent_pid == ${scope.followFrom} || @followed[args->parent_pid]/ { @followed[args->child_pid] = 1; }`,
+      `tracepoint:signal:signal_generate /pid == ${scope.announcedBy} && args->sig == ${SIGCONT}/ { @followed[args->pid] = 1; }`,
+      `tracepoint:sched:sched_process_fork /@followed[args->parent_pid]/ { @followed[args->child_pid] = 1; }`,
       `tracepoint:sched:sched_process_exit /@followed[tid]/ { delete(@followed[tid]);${forget} }`,
     );
     filter = '@followed[tid]';

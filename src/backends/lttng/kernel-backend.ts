@@ -161,6 +161,11 @@ export class LttngKernelBackend implements RecordingBackend {
     return { events: 0, bytes: directoryBytes(this.outputDir), lost: 0 };
   }
 
+  /** lttng-modules copies paths and socket addresses itself. */
+  companion(): null {
+    return null;
+  }
+
   async stop(): Promise<void> {
     try {
       if (this.created && this.started) {
