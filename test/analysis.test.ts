@@ -187,3 +187,73 @@ test('lost events: counted per CPU with their time range, and the results they m
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('cpu timeline: each bucket its busiest thread and busy share, as summed directly at the final width, over thousands of switches', async () => {
+  // Two CPUs switching among idle and three threads at random, each run 1, 2,
+  // then 4 us long: the buckets widen while the trace is read (the analysis
+  // puts runs in buckets a thousand at a time), and runs that fill whole
+  // buckets make ties, which go to the thread that ran first in the bucket.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const TIDS = [0, 201, 202, 203];
+  const events: TestEvent[] = [];
+  const switches: Array<{ cpu: number; timeNs: number; tid: number }> = [];
+  for (const cpu of [0, 1]) {
+    let timeNs = cpu * 3 * 1024;
+    let previous = 0;
+    for (let i = 0; i < 3000; i++) {
+      const tid = TIDS[Math.floor(random() * TIDS.length)]!;
+      switches.push({ cpu, timeNs, tid });
+      events.push({ name: 'sched_switch', timeNs, cpu, pid: previous, comm: 'x', fields: { prev_tid: previous, next_tid: tid } });
+      previous = tid;
+      timeNs += 1024 * 2 ** Math.floor(i / 1000);
+    }
+  }
+  events.sort((a, b) => a.timeNs - b.timeNs);
+  const endNs = events[events.length - 1]!.timeNs;
+
+  let bucketNs = 1024;
+  while (endNs > bucketNs * 1000) bucketNs *= 2;
+  let ties = 0;
+  const bucketCount = Math.min(1000, Math.ceil(endNs / bucketNs) || 1);
+  const expected = [0, 1].map((cpu) => {
+    const mine = switches.filter((s) => s.cpu === cpu);
+    const buckets: Array<Map<number, number> | undefined> = [];
+    mine.forEach((s, i) => {
+      const to = i + 1 < mine.length ? mine[i + 1]!.timeNs : endNs;
+      for (let b = Math.floor(s.timeNs / bucketNs); b * bucketNs < to; b++) {
+        const overlap = Math.min(to, (b + 1) * bucketNs) - Math.max(s.timeNs, b * bucketNs);
+        if (overlap <= 0) continue;
+        const map = (buckets[b] ??= new Map());
+        map.set(s.tid, (map.get(s.tid) ?? 0) + overlap);
+      }
+    });
+    return Array.from({ length: bucketCount }, (_, b) => {
+      const map = buckets[b];
+      if (!map) return null;
+      let top = 0;
+      let topNs = 0;
+      let busy = 0;
+      for (const [tid, ns] of map) {
+        if (tid === 0) continue;
+        busy += ns;
+        if (ns === topNs) ties++;
+        if (ns > topNs) [top, topNs] = [tid, ns];
+      }
+      return { tid: top, busyShare: Math.min(1, busy / bucketNs) };
+    });
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'bt-analysis-'));
+  try {
+    writeEventTrace(dir, events);
+    const timeline = (await analyzeTrace([dir])).cpu.timeline;
+    assert.equal(timeline.bucketNs, bucketNs);
+    assert.ok(bucketNs >= 1024 * 8, 'the buckets widened several times');
+    assert.ok(ties > 100, `buckets where threads tie: ${ties}`);
+    assert.deepEqual(timeline.cpus.map((c) => c.cpu), [0, 1]);
+    timeline.cpus.forEach((cpu, i) => assert.deepEqual(cpu.buckets, expected[i], `CPU ${cpu.cpu}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,8 @@ import { topBy, type AnalysisHandler, type AnalysisModule, type Ending, type Eve
 
 const TIMELINE_BUCKETS = 1000;
 const FIRST_BUCKET_NS = 1024;
+/** Intervals a CPU keeps before putting them in buckets (see CpuState.pending). */
+const PENDING_INTERVALS = 1024;
 const IDLE_TID = 0;
 
 interface CpuState {
@@ -24,6 +26,14 @@ interface CpuState {
   switches: number;
   /** Per timeline bucket: tid -> ns run in it (idle included, so a bucket with any known time is not empty). */
   buckets: Array<Map<number, number> | undefined>;
+  /**
+   * Intervals not yet in buckets, as from, to, tid: put in them once the
+   * latest time among them is known, so that a trace shorter than that is
+   * bucketed once, at the timeline's final width, rather than in narrow
+   * buckets merged pair by pair as the trace goes on. The sums are the same
+   * (integer ns), and so is each bucket's order of threads (by time).
+   */
+  pending: number[];
 }
 
 export const cpuAnalysis: AnalysisModule<'cpu'> = {
@@ -63,7 +73,7 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
     const now = view.timeNs;
     let cpu = this.cpus.get(view.cpu);
     if (!cpu) {
-      cpu = { cpu: view.cpu, tid: nextTid, sinceNs: now, firstNs: now, busyNs: 0, idleNs: 0, switches: 0, buckets: [] };
+      cpu = { cpu: view.cpu, tid: nextTid, sinceNs: now, firstNs: now, busyNs: 0, idleNs: 0, switches: 0, buckets: [], pending: [] };
       this.cpus.set(view.cpu, cpu);
     } else {
       this.account(cpu, now);
@@ -95,15 +105,29 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
     // The timeline starts at the trace's origin: a damaged time before it must not make buckets without end.
     from = Math.max(from, 0);
     if (!(to > from)) return;
-    while (to > this.bucketNs * TIMELINE_BUCKETS) this.widenBuckets();
+    cpu.pending.push(from, to, tid);
+    if (cpu.pending.length >= 3 * PENDING_INTERVALS) this.bucketPending(cpu);
+  }
+
+  private bucketPending(cpu: CpuState): void {
+    const pending = cpu.pending;
+    let latest = 0;
+    for (let i = 1; i < pending.length; i += 3) latest = Math.max(latest, pending[i]!);
+    while (latest > this.bucketNs * TIMELINE_BUCKETS) this.widenBuckets();
     const width = this.bucketNs;
-    for (let bucket = Math.floor(from / width); bucket * width < to; bucket++) {
-      const overlap = Math.min(to, (bucket + 1) * width) - Math.max(from, bucket * width);
-      if (overlap <= 0) continue;
-      let map = cpu.buckets[bucket];
-      if (!map) cpu.buckets[bucket] = map = new Map();
-      map.set(tid, (map.get(tid) ?? 0) + overlap);
+    for (let i = 0; i < pending.length; i += 3) {
+      const from = pending[i]!;
+      const to = pending[i + 1]!;
+      const tid = pending[i + 2]!;
+      for (let bucket = Math.floor(from / width); bucket * width < to; bucket++) {
+        const overlap = Math.min(to, (bucket + 1) * width) - Math.max(from, bucket * width);
+        if (overlap <= 0) continue;
+        let map = cpu.buckets[bucket];
+        if (!map) cpu.buckets[bucket] = map = new Map();
+        map.set(tid, (map.get(tid) ?? 0) + overlap);
+      }
     }
+    pending.length = 0;
   }
 
   /** Doubles the bucket width: pairs of buckets merge, so the timeline keeps a fixed size over any trace length. */
@@ -127,6 +151,7 @@ class CpuAnalysis implements AnalysisHandler<'cpu', never> {
       this.account(cpu, end.endNs);
       cpu.sinceNs = end.endNs;
     }
+    for (const cpu of this.cpus.values()) this.bucketPending(cpu);
     const duration = end.durationNs > 0 ? end.durationNs : 1;
     const cpus = [...this.cpus.values()].sort((a, b) => a.cpu - b.cpu);
     // Objects written out, not spread: thousands of threads, in code that runs once (unoptimized).
