@@ -4,16 +4,18 @@
 // metadata.json says why.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { CompanionRecording } from '../backend.js';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../../util/executables.js';
 import { onEmergency } from '../../util/emergency.js';
 import { recordProcess } from '../../util/leftovers.js';
+import type { CompanionRecording } from '../backend.js';
 import { ADDRESS_ARGUMENTS, bpftraceProgram, PATH_ARGUMENTS, PATH_BYTES, READY_LINE, readSideOf, USER_ARGUMENTS_FILE, type ArgumentScope, type ReadSide } from './user-arguments.js';
 
-const ATTACH_TIMEOUT_MS = 20_000;
+// bpftrace compiles and loads a program per probe: about 1 s on a 2-core VM, 18 s
+// in the LTTng guest under TCG emulation, where 20 s was too little.
+const ATTACH_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 5_000;
 
 export interface UserArgumentStatus {
@@ -87,7 +89,7 @@ export class UserArgumentRecorder implements CompanionRecording {
       if (this.child === null || Date.now() > deadline) {
         this.kill();
         await this.exited;
-        const why = stderr.split('\n').find((l) => /error/i.test(l) && !/RLIMIT_MEMLOCK/.test(l)) ?? 'it did not attach in time';
+        const why = stderr.split('\n').find((l) => /error/i.test(l) && !/RLIMIT_MEMLOCK/.test(l)) ?? `it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`;
         this.status.recorded = false;
         this.status.reason = `bpftrace failed: ${why.trim()}`;
         return;
