@@ -6,7 +6,7 @@
 // parameter, to show what the clock read costs; system-wide records every
 // process but this one, as --system-wide does.
 
-import { BOOKKEEPING_EVENTS, parseTracepoint, resolveEventSet, tracepointId } from '../src/backends/event-set.js';
+import { BOOKKEEPING_EVENTS, parseTracepoint, resolveEventSet, syscallNamesOf, tracepointId } from '../src/backends/event-set.js';
 import { availableTracepoints } from '../src/backends/kernel-events.js';
 import { perCpuBufferBytes } from '../src/backends/ftrace/recorder.js';
 import { ensureTracefs, TracefsInstance } from '../src/backends/ftrace/tracefs.js';
@@ -20,6 +20,8 @@ export class KernelOnlyRecording {
   private constructor(
     private readonly instance: TracefsInstance,
     private readonly systemWide: boolean,
+    /** The syscalls recorded, without sys_enter_/sys_exit_. */
+    private readonly syscallNames: string[],
   ) {}
 
   static create(eventSpec: string, seconds: number, clock: TraceClock, systemWide = false): KernelOnlyRecording {
@@ -38,7 +40,7 @@ export class KernelOnlyRecording {
         instance.write('set_event_notrace_pid', tasksOf(process.pid).map((t) => t.tid).join(' '));
         instance.write('tracing_on', '1');
       }
-      return new KernelOnlyRecording(instance, systemWide);
+      return new KernelOnlyRecording(instance, systemWide, syscallNamesOf(events.values()));
     } catch (error) {
       instance.remove();
       throw error;
@@ -50,6 +52,10 @@ export class KernelOnlyRecording {
     if (this.systemWide) return;
     this.instance.append('set_event_pid', `${[pid, ...tasksOf(pid).map((t) => t.tid)].join(' ')}\n`);
     if (this.followed++ === 0) this.instance.write('tracing_on', '1');
+  }
+
+  syscalls(): string[] {
+    return this.syscallNames;
   }
 
   /** Events the kernel wrote, lost to overwriting included. */

@@ -6,8 +6,10 @@
 // trace where installed; then the time the run takes after the workload
 // (stop, CTF, text) and the converter's speed. With the ftrace backend, the
 // kernel floor too: the default run's tracefs instance recording with
-// nothing reading it (kernel-floor.ts), with the mono and the local clock. A benchmark, not a test: it
-// prints, it asserts nothing. --backends lttng,ftrace puts the two tracers
+// nothing reading it (kernel-floor.ts), with the mono and the local clock,
+// and on the local clock with the default's bpftrace copy beside it (what the
+// kernel charges for recording and copying, without our drain, statedumps
+// and conversion). A benchmark, not a test: it prints, it asserts nothing. --backends lttng,ftrace puts the two tracers
 // side by side (in the LTTng guest: npm run bench:lttng-guest).
 //
 //   npm run bench -- [--apps redis,nginx] [--pairs N] [--seconds N] [--events SET]
@@ -22,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
 import { findExecutable } from '../src/util/executables.js';
 import { readRunMetadata, type RunPhase } from '../src/metadata/run-metadata.js';
+import { UserArgumentRecorder } from '../src/backends/ftrace/user-argument-recorder.js';
 import { KernelOnlyRecording, type TraceClock } from './kernel-floor.js';
 import { runUntraced } from './untraced-run.js';
 
@@ -53,10 +56,10 @@ const THROUGHPUT: Record<string, { unit: string; of(figures: Record<string, numb
 
 interface Variant {
   name: string;
-  /** benchmark-tracer's arguments, a wrapper around the untraced server, or the kernel floor with this clock. */
+  /** benchmark-tracer's arguments, a wrapper around the untraced server, or the kernel floor with this clock (and bpftrace's copy). */
   traced?: string[];
   wrapper?: string[];
-  floor?: { clock: TraceClock; systemWide: boolean };
+  floor?: { clock: TraceClock; systemWide: boolean; userArguments?: boolean };
 }
 
 interface TracedRun {
@@ -103,20 +106,27 @@ async function traced(app: string, args: string[]): Promise<TracedRun> {
   }
 }
 
-async function untraced(app: string, wrapper: string[], floor?: KernelOnlyRecording): Promise<number> {
-  const result = await runUntraced(PROFILES[app]!, seconds, wrapper, floor && ((pid) => floor.follow(pid)));
+async function untraced(app: string, wrapper: string[], floor?: KernelOnlyRecording, copy?: UserArgumentRecorder | null): Promise<number> {
+  const follow = floor && ((pid: number) => (floor.follow(pid), copy?.follow(pid)));
+  const result = await runUntraced(PROFILES[app]!, seconds, wrapper, follow);
   const rate = THROUGHPUT[app]!.of(result.figures);
   if (rate === undefined) throw new Error(`untraced ${app} run gave no throughput figure`);
   return rate;
 }
 
-async function kernelFloor(app: string, { clock, systemWide }: NonNullable<Variant['floor']>): Promise<{ rate: number; events: number }> {
+async function kernelFloor(app: string, { clock, systemWide, userArguments }: NonNullable<Variant['floor']>): Promise<{ rate: number; events: number }> {
   const floor = KernelOnlyRecording.create(values.events!, seconds, clock, systemWide);
+  const copyDir = userArguments ? mkdtempSync(join(tmpdir(), 'bt-floor-')) : null;
+  const copy = copyDir ? UserArgumentRecorder.create(copyDir, floor.syscalls(), { announcedBy: process.pid }) : null;
   try {
-    const rate = await untraced(app, [], floor);
+    await copy?.start();
+    if (copy && !copy.status.recorded) throw new Error(`the argument copy did not start: ${copy.status.reason}`);
+    const rate = await untraced(app, [], floor, copy);
     return { rate, events: floor.eventsWritten() };
   } finally {
+    copy?.kill();
     floor.remove();
+    if (copyDir) rmSync(copyDir, { recursive: true, force: true });
   }
 }
 
@@ -150,6 +160,7 @@ function variantsToRun(): Variant[] {
             : [
                 { name: 'kernel floor, mono clock', floor: { clock: 'mono' as const, systemWide: false } },
                 { name: 'kernel floor, local clock', floor: { clock: 'local' as const, systemWide: false } },
+                { name: 'kernel floor + argument copy', floor: { clock: 'local' as const, systemWide: false, userArguments: true } },
                 { name: 'kernel floor, system-wide', floor: { clock: 'local' as const, systemWide: true } },
               ]),
         ]

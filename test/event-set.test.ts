@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveEventSet, parseAvailableEvents, tracepointId, NAMED_EVENT_SETS } from '../src/backends/event-set.js';
+import { resolveEventSet, parseAvailableEvents, syscallNamesOf, tracepointId, NAMED_EVENT_SETS } from '../src/backends/event-set.js';
 import { UserError } from '../src/util/errors.js';
 
 const available = parseAvailableEvents(
@@ -19,6 +19,11 @@ test('globs, systems, bare names and LTTng names resolve to tracepoints', () => 
   assert.deepEqual(ids('sched_switch'), ['sched:sched_switch']);
   assert.deepEqual(ids('syscall_entry_read,syscall_exit_read'), ['syscalls:sys_enter_read', 'syscalls:sys_exit_read']);
   assert.deepEqual(ids('sched:sched_wak*'), ['sched:sched_wakeup', 'sched:sched_waking']);
+});
+
+test('the syscalls of a set by bare name, each once, other systems left out', () => {
+  assert.deepEqual(syscallNamesOf(resolveEventSet('syscalls:*,sched_switch,foo:sched_switch_like', available).set).sort(), ['read', 'write']);
+  assert.deepEqual(syscallNamesOf(resolveEventSet('irq', available).set), []);
 });
 
 test('named sets skip what this kernel lacks but keep what it has', () => {

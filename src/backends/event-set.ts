@@ -18,6 +18,16 @@ export function parseTracepoint(id: string): Tracepoint {
   return { system: system!, name: name! };
 }
 
+/** The syscalls among these tracepoints, by bare name (openat for sys_enter_openat and sys_exit_openat), each once. */
+export function syscallNamesOf(events: Iterable<Tracepoint>): string[] {
+  const names = new Set<string>();
+  for (const event of events) {
+    const syscall = event.system === 'syscalls' ? /^sys_(?:enter|exit)_(.+)$/.exec(event.name) : null;
+    if (syscall) names.add(syscall[1]!);
+  }
+  return [...names];
+}
+
 const SCHEDULING = [
   'sched:sched_switch',
   'sched:sched_wakeup',

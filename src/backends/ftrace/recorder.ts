@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BackendRecord, FtraceDetails, StatedumpCost } from '../backend-details.js';
 import type { BackendOptions, LiveCounters, RecordingBackend, TraceEnvironment, TraceWriteResult } from '../backend.js';
-import { BOOKKEEPING_EVENTS, parseTracepoint, tracepointId, type Tracepoint } from '../event-set.js';
+import { BOOKKEEPING_EVENTS, parseTracepoint, syscallNamesOf, tracepointId, type Tracepoint } from '../event-set.js';
 import {
   CAPTURE_MANIFEST,
   PAGE_RECORD_HEADER_SIZE,
@@ -149,9 +149,7 @@ export class FtraceBackend implements RecordingBackend {
 
     mkdirSync(this.captureDir, { recursive: true });
     // The run starts it as a recorder of its own, before the traced command exists; it reads what is announced to it.
-    const syscalls = this.options.userArguments
-      ? [...new Set(this.options.events.flatMap((e) => (e.system === 'syscalls' ? (/^sys_(?:enter|exit)_(.+)$/.exec(e.name)?.[1] ?? []) : [])))]
-      : null;
+    const syscalls = this.options.userArguments ? syscallNamesOf(this.options.events) : null;
     this.userArguments = UserArgumentRecorder.create(this.captureDir, syscalls, this.options.systemWide ? { exclude: process.pid } : { announcedBy: process.pid });
     this.details.user_arguments = this.userArguments.status;
     this.drains = cpus.map((cpu) => ({
