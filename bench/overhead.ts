@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     for (const variant of variants) {
       const ratio = spread(ratios.get(variant.name)!);
       const variantRuns = runs.get(variant.name)!;
-      let line = `    ${variant.name.padEnd(22)} ${ratio.median.toFixed(3)} (${ratio.min.toFixed(3)}-${ratio.max.toFixed(3)})`;
+      let line = `    ${variant.name.padEnd(Math.max(...variants.map((v) => v.name.length)))} ${ratio.median.toFixed(3)} (${ratio.min.toFixed(3)}-${ratio.max.toFixed(3)})`;
       const entry: Record<string, unknown> = { ratio };
       if (variantRuns.length) {
         const lost = variantRuns.reduce((sum, r) => sum + r.lost, 0);
