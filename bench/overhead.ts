@@ -13,7 +13,10 @@
 // side by side (in the LTTng guest: npm run bench:lttng-guest).
 //
 //   npm run bench -- [--apps redis,nginx] [--pairs N] [--seconds N] [--events SET]
-//                    [--backends LIST] [--no-others] [--no-floor] [--json]
+//                    [--backends LIST] [--no-others] [--no-floor] [--only REGEX] [--json]
+//
+// --only keeps the variants whose name the regular expression matches (more
+// pairs of fewer variants in the same time), e.g. --only '^ftrace$|copy'.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'ftrace' },
     'no-others': { type: 'boolean', default: false },
     'no-floor': { type: 'boolean', default: false },
+    only: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -170,7 +174,11 @@ function variantsToRun(): Variant[] {
   if (!values['no-others'] && findExecutable('perf') && spawnSync('perf', ['trace', '-o', '/dev/null', '--', 'true']).status === 0) {
     variants.push({ name: 'perf trace', wrapper: ['perf', 'trace', '-o', '/dev/null', '--'] });
   }
-  return variants;
+  if (values.only === undefined) return variants;
+  const only = new RegExp(values.only);
+  const kept = variants.filter((v) => only.test(v.name));
+  if (kept.length === 0) throw new Error(`--only ${values.only} matches none of: ${variants.map((v) => v.name).join('; ')}`);
+  return kept;
 }
 
 async function main(): Promise<void> {
