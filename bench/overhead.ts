@@ -9,8 +9,9 @@
 // nothing reading it (kernel-floor.ts), with the mono and the local clock,
 // and on the local clock with the default's bpftrace copy beside it (what the
 // kernel charges for recording and copying, without our drain, statedumps
-// and conversion). A benchmark, not a test: it prints, it asserts nothing. --backends lttng,ftrace puts the two tracers
-// side by side (in the LTTng guest: npm run bench:lttng-guest).
+// and conversion). A benchmark, not a test: it prints, it asserts nothing.
+// --backends lttng,ftrace puts the two tracers side by side (in the LTTng
+// guest: npm run bench:lttng-guest).
 //
 //   npm run bench -- [--apps redis,nginx] [--pairs N] [--seconds N] [--events SET]
 //                    [--backends LIST] [--no-others] [--no-floor] [--only REGEX] [--json]
