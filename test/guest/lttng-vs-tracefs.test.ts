@@ -101,7 +101,10 @@ async function record(backend: 'ftrace' | 'lttng', port: number): Promise<Record
   assert.equal(metadata.backend?.name, backend);
   assert.equal(metadata.trace?.events_lost_total, 0, `${backend} lost events`);
   // The file names compared below come from bpftrace's copy on our side.
-  if (backend === 'ftrace') assert.equal(ftraceDetails(metadata).user_arguments?.recorded, true, ftraceDetails(metadata).user_arguments?.reason);
+  if (backend === 'ftrace') {
+    const copy = ftraceDetails(metadata).user_arguments;
+    assert.equal(copy?.recorded, true, copy?.reason);
+  }
   const text = await babeltraceEvents(join(dir, 'kernel'));
   assert.equal(text.code, 0);
   assert.equal(text.stderr, '', `babeltrace2 warned on the ${backend} trace`);
