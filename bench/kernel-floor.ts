@@ -10,12 +10,14 @@ import { BOOKKEEPING_EVENTS, parseTracepoint, resolveEventSet, syscallNamesOf, t
 import { availableTracepoints } from '../src/backends/kernel-events.js';
 import { perCpuBufferBytes } from '../src/backends/ftrace/recorder.js';
 import { ensureTracefs, TracefsInstance } from '../src/backends/ftrace/tracefs.js';
+import { onEmergency } from '../src/util/emergency.js';
 import { memAvailableBytes, tasksOf } from '../src/util/procfs.js';
 
 export type TraceClock = 'mono' | 'local';
 
 export class KernelOnlyRecording {
   private followed = 0;
+  private readonly forgetEmergency = onEmergency(() => this.instance.remove());
 
   private constructor(
     private readonly instance: TracefsInstance,
@@ -68,5 +70,6 @@ export class KernelOnlyRecording {
 
   remove(): void {
     this.instance.remove();
+    this.forgetEmergency();
   }
 }

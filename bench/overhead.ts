@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
+import { onEmergency, runEmergencyActions } from '../src/util/emergency.js';
 import { findExecutable } from '../src/util/executables.js';
 import { readRunMetadata, type RunPhase } from '../src/metadata/run-metadata.js';
 import { UserArgumentRecorder } from '../src/backends/ftrace/user-argument-recorder.js';
@@ -121,17 +122,24 @@ async function untraced(app: string, wrapper: string[], floor?: KernelOnlyRecord
 
 async function kernelFloor(app: string, { clock, systemWide, userArguments }: NonNullable<Variant['floor']>): Promise<{ rate: number; events: number }> {
   const floor = KernelOnlyRecording.create(values.events!, seconds, clock, systemWide);
-  const copyDir = userArguments ? mkdtempSync(join(tmpdir(), 'bt-floor-')) : null;
-  const copy = copyDir ? UserArgumentRecorder.create(copyDir, floor.syscalls(), { announcedBy: process.pid }) : null;
+  let copy: UserArgumentRecorder | null = null;
+  let removeCopyDir = () => {};
   try {
-    await copy?.start();
-    if (copy && !copy.status.recorded) throw new Error(`the argument copy did not start: ${copy.status.reason}`);
+    if (userArguments) {
+      const dir = mkdtempSync(join(tmpdir(), 'bt-floor-'));
+      const remove = () => rmSync(dir, { recursive: true, force: true });
+      const forget = onEmergency(remove);
+      removeCopyDir = () => (remove(), forget());
+      copy = UserArgumentRecorder.create(dir, floor.syscalls(), { announcedBy: process.pid });
+      await copy.start();
+      if (!copy.status.recorded) throw new Error(`the argument copy did not start: ${copy.status.reason}`);
+    }
     const rate = await untraced(app, [], floor, copy);
     return { rate, events: floor.eventsWritten() };
   } finally {
     copy?.kill();
     floor.remove();
-    if (copyDir) rmSync(copyDir, { recursive: true, force: true });
+    removeCopyDir();
   }
 }
 
@@ -183,6 +191,14 @@ function variantsToRun(): Variant[] {
 }
 
 async function main(): Promise<void> {
+  // Ctrl-C or SIGTERM: the floor's tracefs instance and bpftrace (its own process group) go too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      runEmergencyActions();
+      process.exit(130);
+    });
+  }
+  process.on('exit', runEmergencyActions);
   const apps = values.apps!.split(',');
   for (const app of apps) {
     if (!PROFILES[app] || !THROUGHPUT[app]) throw new Error(`no throughput figure known for "${app}" (one of: ${Object.keys(THROUGHPUT).join(', ')})`);

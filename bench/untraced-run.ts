@@ -5,8 +5,20 @@
 import type { AppInstance, AppProfile } from '../src/apps/profile.js';
 import { averageFigures } from '../src/session/run.js';
 import { deadlineReached, GatedProcess, sleep } from '../src/session/target.js';
+import { onEmergency } from '../src/util/emergency.js';
 
 const STOP_GRACE_MS = 5000;
+
+// Servers and clients run in process groups of their own: a Ctrl-C of the benchmark does not reach them.
+const running = new Set<GatedProcess>();
+onEmergency(() => running.forEach((process) => process.killNow()));
+
+async function spawnTracked(...args: Parameters<typeof GatedProcess.spawn>): Promise<GatedProcess> {
+  const started = await GatedProcess.spawn(...args);
+  running.add(started);
+  void started.exited.then(() => running.delete(started));
+  return started;
+}
 
 export interface UntracedResult {
   /** The benchmark's figures, averaged over its iterations as a traced run does. */
@@ -16,7 +28,7 @@ export interface UntracedResult {
 
 /** Runs one client command of the instance to its end, or until `deadline` (then stopped: `cut`). */
 async function runClient(instance: AppInstance, command: string, deadline: number | null) {
-  const client = await GatedProcess.spawn(command, { output: 'capture', env: { ...process.env, ...instance.clientEnv }, prefix: instance.launchPrefix });
+  const client = await spawnTracked(command, { output: 'capture', env: { ...process.env, ...instance.clientEnv }, prefix: instance.launchPrefix });
   client.release();
   const ended = await Promise.race([client.exited.then(() => 'exited' as const), ...(deadline === null ? [] : [deadlineReached(deadline)])]);
   const status = ended === 'exited' ? await client.exited : await client.terminate(STOP_GRACE_MS);
@@ -35,7 +47,7 @@ export async function runUntraced(profile: AppProfile, seconds: number, wrapper:
   try {
     const { benchmark, readyCommand } = instance;
     if (!benchmark || !readyCommand) throw new Error(`${profile.name} has no benchmark or ready command`);
-    server = await GatedProcess.spawn(instance.server.command, {
+    server = await spawnTracked(instance.server.command, {
       output: 'capture',
       cwd: instance.server.cwd,
       env: instance.server.env,
