@@ -4,7 +4,7 @@ import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunDir, runTimestamp, updateLatestLink } from '../src/session/output-dir.js';
-import { perCpuBufferBytes } from '../src/backends/ftrace/recorder.js';
+import { bytesToLeave, perCpuBufferBytes } from '../src/backends/ftrace/recorder.js';
 import { parseCommandLine } from '../src/cli/args.js';
 import { checkCommandExists } from '../src/session/command-check.js';
 import { UserError } from '../src/util/errors.js';
@@ -32,6 +32,16 @@ test('buffer size grows with the duration, within free memory', () => {
   assert.equal(perCpuBufferBytes(3600, 2, plenty), 512 * MiB);
   assert.equal(perCpuBufferBytes(60, 2, 800 * MiB), 50 * MiB);
   assert.equal(perCpuBufferBytes(60, 64, 100 * MiB), 4 * MiB);
+});
+
+test('while recording, pages stay in the ring buffer until a quarter of it, or a second of arrivals, is all the room left', () => {
+  // 88 MiB at redis's ~17 MB/s per CPU (3.4 MB per 200 ms pass): three quarters stay.
+  assert.equal(bytesToLeave(88 * MiB, 3.4e6), 66 * MiB);
+  // Arriving faster than a quarter of the buffer per second: a second's worth stays free.
+  assert.equal(bytesToLeave(88 * MiB, 8 * MiB), 48 * MiB);
+  // A buffer smaller than a second of arrivals is emptied at every pass.
+  assert.equal(bytesToLeave(4 * MiB, 3.4e6), 0);
+  assert.equal(bytesToLeave(4 * MiB, 0), 3 * MiB);
 });
 
 test('command line: the original options keep working', () => {

@@ -28,6 +28,9 @@ export interface FtraceDetails {
   buffer_mode?: 'discard';
   buffer_size_per_cpu_bytes?: number;
   sub_buffer_bytes?: number;
+  /** Ring-buffer pages copied to the capture while recording (the buffer was filling up), and after the recording stopped. */
+  copied_while_recording_bytes?: number;
+  copied_after_recording_bytes?: number;
   /** Instances of runs that died without cleaning up, removed before this one. */
   stale_instances_removed?: string[];
   scope_filter?: string;

@@ -1,7 +1,8 @@
 // The tracefs backend: records in a private instance, copies raw ring-buffer
-// pages to the capture directory while the run goes on, and converts them to
-// CTF only after the run, so the traced workload competes with nothing but a
-// page copy every DRAIN_INTERVAL_MS.
+// pages to the capture directory, and converts them to CTF only after the
+// run. While the workload runs, the pages stay in the ring buffer as long as
+// it has room (see bytesToLeave): the workload competes with nothing but a
+// look at the buffer's fill every DRAIN_INTERVAL_MS, and a copy once it fills.
 
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -36,9 +37,9 @@ const WRITE_BATCH_BYTES = 1 << 20;
 const MiB = 1024 * 1024;
 
 /**
- * Per-CPU ring-buffer size. The buffer only has to absorb what arrives between
- * two drains and while the drainer waits for a core, but a longer run makes a
- * long stall likelier; never more than an eighth of free memory in all.
+ * Per-CPU ring-buffer size. It must absorb what arrives between two drains and
+ * while the drainer waits for a core, and it holds what is copied only after
+ * the workload; never more than an eighth of free memory in all.
  */
 export function perCpuBufferBytes(durationSeconds: number | null, cpuCount: number, memAvailable: number): number {
   const wanted = durationSeconds === null ? 256 * MiB : Math.min(512 * MiB, 64 * MiB + durationSeconds * 4 * MiB);
@@ -46,8 +47,25 @@ export function perCpuBufferBytes(durationSeconds: number | null, cpuCount: numb
   return Math.max(4 * MiB, Math.min(wanted, ceiling));
 }
 
+/**
+ * How many unread bytes to leave in a CPU's ring buffer after a pass during
+ * the recording: the copy to the pages file waits while the buffer has room.
+ * Each page of page cache that copy fills is memory the machine must provide
+ * while the workload runs, and on a VM whose host takes freed memory back it
+ * is dear: 400 MB written after an idle spell took 2.5 s, 70 ms right after
+ * memory had been freed (measured on a 2-core VM with free page reporting).
+ * What stays is copied once the workload is over. Kept free: a quarter of the
+ * buffer, and at least what arrived over the last second.
+ */
+export function bytesToLeave(capacityBytes: number, arrivedSinceLastPassBytes: number): number {
+  const reserve = Math.max(capacityBytes / 4, arrivedSinceLastPassBytes * (1000 / DRAIN_INTERVAL_MS));
+  return Math.max(0, Math.floor(capacityBytes - reserve));
+}
+
 interface CpuDrain {
   cpu: number;
+  /** Unread bytes in the ring buffer after the last pass: what arrived since is the difference. */
+  unreadAfterPass: number;
   pipeFd: number;
   outFd: number;
   batch: Buffer;
@@ -68,6 +86,9 @@ export class FtraceBackend implements RecordingBackend {
   private readonly captureDir: string;
   private drains: CpuDrain[] = [];
   private drainTimer: NodeJS.Timeout | null = null;
+  private bufferBytes = 0;
+  /** Bytes copied to the pages files while recording, and after it stopped. */
+  private readonly copied = { recording: 0, stopped: 0 };
   private writeFailure: Error | null = null;
   private get reservePath(): string {
     return join(this.captureDir, 'end-reserve');
@@ -122,7 +143,7 @@ export class FtraceBackend implements RecordingBackend {
     instance.write('options/event-fork', this.options.systemWide ? '0' : '1');
 
     const cpus = instance.cpus();
-    const bufferBytes = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus.length, memAvailableBytes());
+    const bufferBytes = (this.bufferBytes = this.options.perCpuBufferBytes ?? perCpuBufferBytes(this.options.durationSeconds, cpus.length, memAvailableBytes()));
     instance.write('buffer_size_kb', String(Math.floor(bufferBytes / 1024)));
     try {
       this.pageSize = Number(instance.read('buffer_subbuf_size_kb').trim()) * 1024;
@@ -154,6 +175,7 @@ export class FtraceBackend implements RecordingBackend {
     this.details.user_arguments = this.userArguments.status;
     this.drains = cpus.map((cpu) => ({
       cpu,
+      unreadAfterPass: 0,
       pipeFd: openSync(instance.path(`per_cpu/cpu${cpu}/trace_pipe_raw`), constants.O_RDONLY | constants.O_NONBLOCK),
       outFd: openSync(join(this.captureDir, pagesFileName(cpu)), 'w'),
       fileBytes: 0,
@@ -222,10 +244,10 @@ export class FtraceBackend implements RecordingBackend {
   }
 
   /** A pages file that cannot be written ends the recording; what is on disk stays whole records. */
-  private drainAllOrFail(): void {
+  private drainAllOrFail(everything = false): void {
     if (this.writeFailure) return;
     try {
-      this.drainAll();
+      this.drainAll(everything);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOSPC' ? 'the output filesystem is full' : code === 'EROFS' ? 'the output filesystem became read-only' : errorMessage(error);
@@ -273,16 +295,18 @@ export class FtraceBackend implements RecordingBackend {
     if (!instance || !this.started) return { events: 0, bytes: this.bytesWritten, lost: 0 };
     let events = 0;
     let lost = 0;
+    let unread = 0;
     for (const { cpu } of this.drains) {
       try {
         const stats = instance.cpuStats(cpu);
         events += stats.recorded;
         lost += stats.lost;
+        unread += stats.unreadBytes;
       } catch {
         // The instance is going away.
       }
     }
-    return { events, bytes: this.bytesWritten, lost };
+    return { events, bytes: this.bytesWritten + unread, lost };
   }
 
   async stop(): Promise<void> {
@@ -294,7 +318,9 @@ export class FtraceBackend implements RecordingBackend {
     this.clockSampler?.remove();
     this.clockSampler = null;
     if (this.clockSamples.length > 0) this.details.clock_samples = { ...describeSamples(this.clockSamples), failed: this.clockSampleFailures };
-    this.drainAllOrFail();
+    this.drainAllOrFail(true);
+    this.details.copied_while_recording_bytes = this.copied.recording;
+    this.details.copied_after_recording_bytes = this.copied.stopped;
     const lostAtEnd: Record<string, number> = {};
     for (const drain of this.drains) lostAtEnd[drain.cpu] = instance.cpuStats(drain.cpu).lost;
     this.closeDrains();
@@ -359,21 +385,29 @@ export class FtraceBackend implements RecordingBackend {
     return this.instance;
   }
 
-  private drainAll(): void {
+  /** A pass over the CPUs' buffers: while recording, only what bytesToLeave says must go; `everything` once stopped. */
+  private drainAll(everything: boolean): void {
     const instance = this.instance;
     if (!instance) return;
     this.drainNumber++;
     if (this.drainNumber % DRAINS_PER_CLOCK_SAMPLE === 0) this.sampleClock('during');
     for (const drain of this.drains) {
       if (drain.pipeFd < 0) continue;
-      drain.lostSoFar = instance.cpuStats(drain.cpu).lost;
-      this.drainCpu(drain);
+      const stats = instance.cpuStats(drain.cpu);
+      drain.lostSoFar = stats.lost;
+      const wanted = everything ? Infinity : stats.unreadBytes - bytesToLeave(this.bufferBytes, Math.max(0, stats.unreadBytes - drain.unreadAfterPass));
+      const copied = wanted > 0 ? this.drainCpu(drain, wanted) : 0;
+      drain.unreadAfterPass = Math.max(0, stats.unreadBytes - copied);
+      if (everything) this.copied.stopped += copied;
+      else this.copied.recording += copied;
     }
   }
 
-  private drainCpu(drain: CpuDrain): void {
+  /** Copies pages until about `wanted` bytes are out or the buffer is empty; returns the bytes copied. */
+  private drainCpu(drain: CpuDrain, wanted: number): number {
     const recordSize = PAGE_RECORD_HEADER_SIZE + this.pageSize;
-    for (;;) {
+    let copied = 0;
+    while (copied < wanted) {
       if (drain.batchUsed + recordSize > drain.batch.length) this.flush(drain);
       const at = drain.batchUsed;
       let read: number;
@@ -389,8 +423,10 @@ export class FtraceBackend implements RecordingBackend {
       drain.batch.writeUInt32LE(this.drainNumber, at + 4);
       drain.batch.writeBigUInt64LE(BigInt(drain.lostSoFar), at + 8);
       drain.batchUsed += PAGE_RECORD_HEADER_SIZE + read;
+      copied += read;
     }
     this.flush(drain);
+    return copied;
   }
 
   private flush(drain: CpuDrain): void {

@@ -133,11 +133,12 @@ export class TracefsInstance {
    * buffer plus already read) and events lost (dropped in discard mode plus
    * overrun in overwrite mode).
    */
-  cpuStats(cpu: number): { recorded: number; lost: number } {
+  cpuStats(cpu: number): { recorded: number; lost: number; unreadBytes: number } {
     const stats = this.read(`per_cpu/cpu${cpu}/stats`);
     return {
       recorded: statValue(stats, 'entries') + statValue(stats, 'read events'),
       lost: statValue(stats, 'dropped events') + statValue(stats, 'overrun'),
+      unreadBytes: statValue(stats, 'bytes'),
     };
   }
 
