@@ -2,7 +2,8 @@
 // (redis-benchmark SET/GET, wrk against nginx) against its private instance,
 // untraced and traced in turn, several pairs in one run: the median
 // throughput ratio traced/untraced with its spread and the events lost, for
-// the default run, --no-user-args, --system-wide, and strace -f and perf
+// the default run, --no-user-args, --buffer-size 16M (a buffer too small to
+// keep pages in while recording), --system-wide, and strace -f and perf
 // trace where installed; then the time the run takes after the workload
 // (stop, CTF, text) and the converter's speed. With the ftrace backend, the
 // kernel floor too: the default run's tracefs instance recording with
@@ -176,6 +177,8 @@ function variantsToRun(): Variant[] {
       ? [
           { name: `${backend}`, traced: args },
           { name: `${backend} --no-user-args`, traced: [...args, '--no-user-args'] },
+          // A buffer smaller than a second of redis's events: copied as they come, as before bytesToLeave.
+          { name: `${backend} --buffer-size 16M`, traced: [...args, '--buffer-size', '16M'] },
           { name: `${backend} --system-wide`, traced: [...args, '--system-wide'] },
           ...(values['no-floor']
             ? []
