@@ -25,7 +25,7 @@
 // equally often over enough pairs. What ran before matters on a VM: a run
 // that writes its capture after one that wrote nothing pays for memory the
 // host has taken back, one after another run's conversion finds it warm. In
-// a fixed order the first variant was charged ~15 points more (0.81 against
+// a fixed order the first variant was charged ~15 points more (0.82 against
 // 0.96 for the same --no-user-args, first or second).
 
 import { spawn, spawnSync } from 'node:child_process';
