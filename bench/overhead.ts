@@ -35,7 +35,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROFILES } from '../src/apps/index.js';
-import { onEmergency, runEmergencyActions } from '../src/util/emergency.js';
+import { makeInstanceDir } from '../src/apps/instance-dir.js';
+import { runEmergencyActions } from '../src/util/emergency.js';
 import { findExecutable } from '../src/util/executables.js';
 import { readRunMetadata, type RunPhase } from '../src/metadata/run-metadata.js';
 import { UserArgumentRecorder } from '../src/backends/ftrace/user-argument-recorder.js';
@@ -136,10 +137,8 @@ async function kernelFloor(app: string, { clock, systemWide, userArguments }: No
   let removeCopyDir = () => {};
   try {
     if (userArguments) {
-      const dir = mkdtempSync(join(tmpdir(), 'bt-floor-'));
-      const remove = () => rmSync(dir, { recursive: true, force: true });
-      const forget = onEmergency(remove);
-      removeCopyDir = () => (remove(), forget());
+      const { dir, remove } = makeInstanceDir('floor-copy');
+      removeCopyDir = remove;
       copy = UserArgumentRecorder.create(dir, floor.syscalls(), { announcedBy: process.pid });
       await copy.start();
       if (!copy.status.recorded) throw new Error(`the argument copy did not start: ${copy.status.reason}`);
